@@ -1,0 +1,228 @@
+"""The CICIDS2017 twin: a simulated week of traffic in the exact MachineLearningCVE format.
+
+The book runs offline on this twin. It follows the real week (Monday benign; Tuesday
+Patator; Wednesday DoS and Heartbleed; Thursday web attacks and infiltration; Friday bot,
+port scan and DDoS) at the real hours, with the real class proportions scaled down, and
+writes the eight CSV files the way CICFlowMeter did: the same header (leading spaces and
+the duplicated column), CRLF line ends, ``Infinity`` and ``NaN`` in the rate columns,
+exact duplicate rows, negative values where clocks stepped back, and web-attack labels
+whose dash is the cp1252 byte 0x96. Chapter 1 cleans these files exactly as a reader
+with the real data cleans theirs; chapter 1, "The twin", explains how it is made.
+
+Features are computed from simulated packets (:mod:`nidslib.flowmeter`) of calibrated
+flow types (:mod:`nidslib.traffic`). Same seed, same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .flowmeter import ACTIVITY_TIMEOUT_US, Packets, flow_features
+from .traffic import TIMEOUT_US, TRAFFIC, FlowType
+
+# Scale of each profile relative to the real 2,830,743 flows. Rare classes keep at least
+# ``min_flows`` (never more than the real count), so Heartbleed stays a handful.
+PROFILES = {"small": {"scale": 1 / 40, "min_flows": 12}, "full": {"scale": 1.0, "min_flows": 0}}
+
+# Share of each label's flows that CICFlowMeter wrote twice or more, byte for byte (the
+# real dataset has about 10.9 % exact duplicates, most of them benign, scans and floods).
+DUPLICATE_SHARE = {
+    "BENIGN": 0.085, "PortScan": 0.43, "DoS Hulk": 0.25, "FTP-Patator": 0.25,
+    "SSH-Patator": 0.45, "DoS slowloris": 0.07, "DoS Slowhttptest": 0.05,
+    "DoS GoldenEye": 0.01, "Bot": 0.01, "Web Attack - Brute Force": 0.03,
+}
+ZERO_DURATION_SHARE = 0.0015   # all packets in one microsecond: Infinity and NaN rates
+CLOCK_STEP_SHARE = 0.0008      # one gap negative: negative IATs, sometimes durations
+
+# When each file's traffic was captured and when each attack ran (hours, local time), from
+# the dataset's documentation. Attacks with several entries came in several bursts.
+CAPTURE_HOURS = {
+    "Monday-WorkingHours.pcap_ISCX.csv": (8.9, 17.0),
+    "Tuesday-WorkingHours.pcap_ISCX.csv": (8.9, 17.0),
+    "Wednesday-workingHours.pcap_ISCX.csv": (8.75, 17.2),
+    "Thursday-WorkingHours-Morning-WebAttacks.pcap_ISCX.csv": (8.9, 12.0),
+    "Thursday-WorkingHours-Afternoon-Infilteration.pcap_ISCX.csv": (13.0, 17.0),
+    "Friday-WorkingHours-Morning.pcap_ISCX.csv": (8.9, 12.0),
+    "Friday-WorkingHours-Afternoon-PortScan.pcap_ISCX.csv": (13.0, 15.0),
+    "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.csv": (15.0, 17.0),
+}
+
+
+def _h(hhmm: str) -> float:
+    hours, minutes = hhmm.split(":")
+    return int(hours) + int(minutes) / 60
+
+
+CAMPAIGNS = {
+    "FTP-Patator": [(_h("9:20"), _h("10:20"))],
+    "SSH-Patator": [(_h("14:00"), _h("15:00"))],
+    "DoS slowloris": [(_h("9:47"), _h("10:10"))],
+    "DoS Slowhttptest": [(_h("10:14"), _h("10:35"))],
+    "DoS Hulk": [(_h("10:43"), _h("11:00"))],
+    "DoS GoldenEye": [(_h("11:10"), _h("11:23"))],
+    "Heartbleed": [(_h("15:12"), _h("15:32"))],
+    "Web Attack - Brute Force": [(_h("9:20"), _h("10:00"))],
+    "Web Attack - XSS": [(_h("10:15"), _h("10:35"))],
+    "Web Attack - Sql Injection": [(_h("10:40"), _h("10:42"))],
+    "Infiltration": [(_h("14:19"), _h("14:21")), (_h("14:33"), _h("14:35")),
+                     (_h("14:53"), _h("15:00")), (_h("15:04"), _h("15:45"))],
+    "Bot": [(_h("10:02"), _h("11:02"))],
+    "PortScan": [(_h("13:55"), _h("14:06")), (_h("14:11"), _h("14:22")), (_h("14:25"), _h("14:35"))],
+    "DDoS": [(_h("15:56"), _h("16:16"))],
+}
+
+
+def label_counts(profile: str = "small") -> dict[str, dict[str, int]]:
+    """Flows per label in each file of the twin, for a profile ("small" or "full")."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown twin profile {profile!r}; expected one of {sorted(PROFILES)}")
+    scale, floor = PROFILES[profile]["scale"], PROFILES[profile]["min_flows"]
+    counts = {}
+    for name, _day, rows, labels in schema.WEEK_FILES:
+        attacks = {lab: schema.REAL_LABEL_COUNTS[lab] for lab in labels if lab != schema.BENIGN}
+        per_label = {schema.BENIGN: rows - sum(attacks.values()), **attacks}
+        counts[name] = {lab: max(round(real * scale), min(real, floor))
+                        for lab, real in per_label.items()}
+    return counts
+
+
+def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
+    """Simulate the packets of ``n`` flows of one type (see :class:`traffic.FlowType`)."""
+    n_fwd = flow_type.fwd.sample(rng, n)
+    n_bwd = np.maximum(flow_type.bwd.sample(rng, n), 0)
+    total = n_fwd + n_bwd
+    flow = np.repeat(np.arange(n), total)
+    position = np.arange(len(flow)) - np.repeat(np.cumsum(total) - total, total)
+    forward = position < n_fwd[flow]
+    # Interleave directions at random, keeping the first packet (the client's) first.
+    key = 2.0 * flow + (position > 0) * (1.0 + rng.random(len(flow)))
+    forward = forward[np.argsort(key, kind="stable")]
+    first = position == 0
+
+    payload = np.where(forward, flow_type.fwd_size.sample(rng, len(flow)),
+                       flow_type.bwd_size.sample(rng, len(flow)))
+    flow_pace = np.exp(flow_type.flow_sigma * rng.standard_normal(n))
+    gap = flow_type.iat * flow_pace[flow] * np.exp(flow_type.packet_sigma * rng.standard_normal(len(flow)))
+    # Idle periods: some flows pause for longer than CICFlowMeter's activity timeout.
+    goes_idle = (rng.random(n) < flow_type.p_idle)[flow] & ~first & (rng.random(len(flow)) < 0.3)
+    idle = flow_type.idle_s * 1e6 * np.exp(0.4 * rng.standard_normal(len(flow)))
+    gap = np.where(goes_idle, np.maximum(idle, ACTIVITY_TIMEOUT_US + 1), gap)
+    if flow_type.final_gap:
+        closing = np.r_[first[1:], True] & ~first
+        gap[closing] = flow_type.final_gap * np.exp(0.05 * rng.standard_normal(closing.sum()))
+    gap[first] = 0
+    # Quirks: flows whose packets share one microsecond, and clocks that step back.
+    gap[(rng.random(n) < ZERO_DURATION_SHARE)[flow]] = 0
+    step_back = (rng.random(n) < CLOCK_STEP_SHARE)[flow] & (position == 1)
+    flow_length = np.bincount(flow, weights=gap, minlength=n)
+    squeeze = np.minimum(1.0, TIMEOUT_US / np.maximum(flow_length, 1))  # the flow timeout
+    gap = np.round(gap * squeeze[flow])
+    gap[step_back] = -rng.integers(1, 20, step_back.sum())
+    elapsed = np.cumsum(gap)  # time since the first flow's start; each flow from its own:
+    time_us = elapsed - np.repeat(elapsed[first], total)
+    return Packets(flow, time_us.astype(np.int64), payload, forward, n)
+
+
+def _choose(pairs, rng, n):
+    values, weights = zip(*pairs)
+    return rng.choice(np.array(values, dtype=np.int64), size=n, p=np.divide(weights, sum(weights)))
+
+
+def simulate_flows(flow_type: FlowType, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """``n`` flows of one type as a frame of the 77 canonical features."""
+    packets = _packets(flow_type, n, rng)
+    port = _choose(flow_type.ports, rng, n)
+    port = np.where(port == 0, rng.integers(1024, 65536, n), port)
+    header = _choose(flow_type.header, rng, n).astype(np.float64)
+    flags = {name: (rng.random(n) < flow_type.flags.get(name, 0.0)).astype(np.float64)
+             for name in ("fin", "syn", "rst", "psh", "ack", "urg")}
+    features = flow_features(
+        packets, header_fwd=header, header_bwd=header,
+        init_win_fwd=_choose(flow_type.win_fwd, rng, n),
+        init_win_bwd=_choose(flow_type.win_bwd, rng, n),
+        flags=flags, destination_port=port)
+    return pd.DataFrame(features, columns=list(schema.FEATURES))
+
+
+def simulate_label(label: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """``n`` flows of one label: a mixture of its flow types, with its share of duplicates."""
+    mixture = TRAFFIC[label]
+    weights = np.array([w for _, w in mixture])
+    per_type = rng.multinomial(n, weights / weights.sum())
+    parts = [simulate_flows(ft, k, rng) for (ft, _), k in zip(mixture, per_type) if k]
+    flows = pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=rng)
+    flows = flows.reset_index(drop=True)
+    n_copies = int(round(DUPLICATE_SHARE.get(label, 0.0) * n))
+    if n_copies and n > n_copies:
+        # Short connections repeat exactly (a probe and its reset, a failed login).
+        packets = flows["total_fwd_packets"] + flows["total_backward_packets"]
+        originals = np.flatnonzero(packets <= packets.quantile(0.5))
+        copies = rng.choice(np.arange(n), size=n_copies, replace=False)
+        flows.iloc[copies] = flows.iloc[rng.choice(originals, size=n_copies)].to_numpy()
+    flows["Label"] = label
+    return flows
+
+
+def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator) -> pd.DataFrame:
+    """One file of the week: every label's flows, placed in time and sorted by start."""
+    begin, end = CAPTURE_HOURS[name]
+    parts = []
+    for label, n in counts.items():
+        flows = simulate_label(label, n, rng)
+        windows = CAMPAIGNS.get(label, [(begin, end)])
+        lengths = np.array([b - a for a, b in windows])
+        which = rng.choice(len(windows), size=n, p=lengths / lengths.sum())
+        starts = np.array([a for a, _ in windows])[which]
+        flows["start_hour"] = starts + lengths[which] * rng.random(n)
+        parts.append(flows)
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sort_values("start_hour", kind="stable", ignore_index=True)
+
+
+def simulate_week(profile: str = "small", seed: int = 0):
+    """Yield ``(file name, day, frame)`` for the eight files of the twin's week."""
+    rng = np.random.default_rng(seed)
+    counts = label_counts(profile)
+    for name, day, _rows, _labels in schema.WEEK_FILES:
+        yield name, day, simulate_file(name, counts[name], rng)
+
+
+def _to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns as CICFlowMeter printed them, under the raw header: integers bare, floats to
+    10 significant digits, ``Infinity`` and ``NaN`` spelled out, the web-attack dash as an
+    en dash (written as the cp1252 byte 0x96)."""
+    columns = []
+    for raw in schema.MACHINE_LEARNING_CVE_HEADER[:-1]:
+        values = frame[schema.snake_case(raw)].to_numpy()
+        finite = np.isfinite(values)
+        if finite.all() and np.array_equal(values, np.round(values)):
+            columns.append(values.astype(np.int64))
+        else:
+            text = np.char.mod("%.10g", np.where(finite, values, 0.0)).astype(object)
+            text[np.isnan(values)] = "NaN"
+            text[np.isinf(values)] = "Infinity"
+            columns.append(text)
+    columns.append(frame["Label"].str.replace(" - ", " \u2013 ").to_numpy())
+    body = pd.DataFrame(dict(enumerate(columns)))
+    body.columns = list(schema.MACHINE_LEARNING_CVE_HEADER)  # the duplicate name included
+    return body
+
+
+def write_week(folder, profile: str = "small", seed: int = 0) -> list[Path]:
+    """Write the twin's eight MachineLearningCVE CSV files into ``folder``; return their paths.
+
+    Explained in chapter 1, "The twin". Deterministic: the same profile and seed give the
+    same bytes. The full profile (2.83 M flows) takes minutes and about 1 GB on disk.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, _day, frame in simulate_week(profile, seed):
+        path = folder / name
+        _to_csv_text(frame).to_csv(path, index=False, lineterminator="\r\n", encoding="cp1252")
+        paths.append(path)
+    return paths
