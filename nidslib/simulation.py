@@ -120,7 +120,7 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
     step_back = (rng.random(n) < CLOCK_STEP_SHARE)[flow] & (position == 1)
     flow_length = np.bincount(flow, weights=gap, minlength=n)
     squeeze = np.minimum(1.0, TIMEOUT_US / np.maximum(flow_length, 1))  # the flow timeout
-    gap = np.round(gap * squeeze[flow])
+    gap = np.floor(gap * squeeze[flow])  # floor: rounding up could pass the timeout
     gap[step_back] = -rng.integers(1, 20, step_back.sum())
     elapsed = np.cumsum(gap)  # time since the first flow's start; each flow from its own:
     time_us = elapsed - np.repeat(elapsed[first], total)
