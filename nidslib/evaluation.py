@@ -1,0 +1,408 @@
+"""Evaluation: per-class reports and the book's running results table.
+
+Methodology rule 4 (BOOK.md): every model is judged by per-class recall (detection rate),
+precision and F1, macro-F1, the false-positive rate on benign traffic and the confusion
+matrix, never by accuracy alone. Accuracy is reported too, so the reader can watch it
+flatter a model that misses every rare attack. All numbers come from scikit-learn's metrics;
+this module only arranges them. Explained in chapter 2 (Class imbalance), section
+"Measuring what matters"; the results table is introduced in chapter 3 (CNN) and completed
+in chapter 5 (CNN-LSTM).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (accuracy_score, average_precision_score, f1_score,
+                             precision_recall_fscore_support, precision_score, recall_score,
+                             roc_auc_score)
+from sklearn.utils.multiclass import unique_labels
+
+__all__ = ["ResultsTable", "benign_fpr", "classification_report_frame", "decode_labels",
+           "default_labels", "resolve_benign_label", "summary_metrics"]
+
+# Names that mean "benign" in the datasets the book uses (CICIDS2017 labels and families,
+# NSL-KDD / KDD Cup 99 / UNSW-NB15 "normal"), matched case-insensitively.
+_BENIGN_ALIASES = ("benign", "normal")
+
+
+# --- Label helpers ----------------------------------------------------------------------
+
+
+def _as_1d(y) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"expected a 1-D array of class labels, got shape {arr.shape}; pass "
+                         "class ids (e.g. scores.argmax(axis=1)), not one-hot rows or scores")
+    return arr
+
+
+def _is_integer_like(values) -> bool:
+    arr = np.asarray(values)
+    return arr.size > 0 and (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool)
+
+
+def decode_labels(y, classes=None) -> np.ndarray:
+    """Turn integer class ids into class names when ``classes`` holds names.
+
+    Keras models predict ids (``proba.argmax(axis=1)``) while reports read best with names;
+    ``classes`` is the list behind the ids (e.g. ``LabelEncoder().classes_``). Labels that
+    already are names, or ``classes=None``, pass through unchanged. Explained in chapter 3
+    (CNN), section "From scores to labels".
+    """
+    arr = _as_1d(y)
+    if classes is None or not _is_integer_like(arr):
+        return arr
+    names = np.asarray(classes)
+    if _is_integer_like(names) or np.isin(arr, names).all():
+        return arr
+    if arr.size and (arr.min() < 0 or arr.max() >= len(names)):
+        raise ValueError(f"class ids span {arr.min()}..{arr.max()} but {len(names)} classes given")
+    return names[arr]
+
+
+def resolve_benign_label(benign_label, labels):
+    """Find the benign class among ``labels``; ``None`` when there is none.
+
+    Tries ``benign_label`` exactly, then case-insensitively together with the aliases
+    "benign"/"normal" (so "BENIGN", the family "Benign" and NSL-KDD's "normal" all work),
+    then, for integer labels, ``0`` (the book's binary convention, and what a
+    ``LabelEncoder`` gives "BENIGN"/"Benign", which sort first). Explained in chapter 2,
+    section "Measuring what matters".
+    """
+    if benign_label is None:
+        return None
+    labels = list(labels)
+    for lab in labels:
+        if isinstance(lab, str) == isinstance(benign_label, str) and lab == benign_label:
+            return lab
+    if isinstance(benign_label, str):
+        wanted = {benign_label.lower(), *_BENIGN_ALIASES}
+        for lab in labels:
+            if isinstance(lab, str) and lab.lower() in wanted:
+                return lab
+        if labels and _is_integer_like(labels) and 0 in labels:
+            return labels[labels.index(0)]
+    return None
+
+
+def benign_fpr(y_true, y_pred, benign_label="BENIGN") -> float:
+    """Share of truly benign flows predicted as anything else (the false-alarm rate).
+
+    The number a security team pays for: at a million benign flows a day, 1 % is ten
+    thousand alerts. NaN without benign flows. Explained in chapter 2 (Class imbalance),
+    section "Measuring what matters".
+    """
+    y_true, y_pred = _as_1d(y_true), _as_1d(y_pred)
+    benign = resolve_benign_label(benign_label, unique_labels(y_true, y_pred))
+    if benign is None:
+        return float("nan")
+    is_benign = y_true == benign
+    if not is_benign.any():
+        return float("nan")
+    return float(np.mean(y_pred[is_benign] != benign))
+
+
+def default_labels(y_true, y_pred, classes=None, benign_label="BENIGN") -> list:
+    """Row order of reports and confusion matrices: ``classes`` if given, then any other
+    label seen, sorted; the benign class always first. Explained in chapter 2."""
+    seen = list(unique_labels(y_true, y_pred))
+    labels = seen if classes is None else [*np.asarray(classes).tolist(), *seen]
+    labels = list(dict.fromkeys(labels))
+    benign = resolve_benign_label(benign_label, labels)
+    if benign is not None:
+        labels.remove(benign)
+        labels.insert(0, benign)
+    return labels
+
+
+# --- Scores -------------------------------------------------------------------------------
+
+
+def _score_matrix(y_score, classes, labels, benign):
+    """Scores as an (n, k) matrix in ``classes`` order, and the attack column if binary.
+
+    A binary problem (1-D attack scores, or two columns one of which is benign) is judged
+    by its attack column, so a sigmoid and a two-way softmax give the same summary.
+    """
+    scores = np.asarray(y_score, dtype=float)
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        scores = scores.ravel()
+    if classes is None:
+        classes = list(labels)
+    classes = list(classes)
+    if scores.ndim == 1:  # binary: the score of the attack (positive) class
+        if len(classes) != 2:
+            raise ValueError(f"1-D scores need exactly two classes, got {classes}; "
+                             "pass classes=[benign, attack]")
+        if benign is not None and benign == classes[1]:
+            classes = classes[::-1]
+        return np.column_stack([1.0 - scores, scores]), classes, 1
+    if scores.shape[1] != len(classes):
+        raise ValueError(f"y_score has {scores.shape[1]} columns but there are {len(classes)} "
+                         f"classes {classes}; pass classes= naming the score columns in order")
+    attack = None
+    if len(classes) == 2 and benign is not None and benign in classes:
+        attack = 1 - classes.index(benign)
+    return scores, classes, attack
+
+
+def _one_vs_rest(y_true, scores, classes) -> pd.DataFrame:
+    """Per-class ROC-AUC and average precision, one class against the rest."""
+    rows = {}
+    for j, cls in enumerate(classes):
+        positive = y_true == cls
+        n_pos = int(positive.sum())
+        if n_pos == 0:  # undefined without positives; skipped rather than warned about
+            rows[cls] = (np.nan, np.nan)
+            continue
+        ap = average_precision_score(positive, scores[:, j])
+        auc = roc_auc_score(positive, scores[:, j]) if n_pos < len(positive) else np.nan
+        rows[cls] = (float(auc), float(ap))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["roc_auc", "average_precision"])
+
+
+def _nanmean(values) -> float:
+    values = np.asarray(values, dtype=float)[~np.isnan(np.asarray(values, dtype=float))]
+    return float(values.mean()) if values.size else float("nan")
+
+
+# --- The report ---------------------------------------------------------------------------
+
+
+def _report(y_true, y_pred, labels, benign_label, y_score, classes):
+    y_true = decode_labels(y_true, classes)
+    y_pred = decode_labels(y_pred, classes)
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} labels, y_pred {len(y_pred)}")
+    seen = list(unique_labels(y_true, y_pred))
+    if labels is None:  # the model's classes, even those absent from this split
+        labels = default_labels(y_true, y_pred, classes, benign_label)
+    labels = list(dict.fromkeys(labels))
+    present = [lab for lab in labels if lab in set(seen)]
+    benign = resolve_benign_label(benign_label, list(dict.fromkeys([*labels, *seen])))
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0)
+    frame = pd.DataFrame(
+        {"precision": precision, "recall": recall, "f1": f1, "support": support.astype(int)},
+        index=pd.Index(labels, name="class"),
+    )
+    kw = {"labels": present, "average": "macro", "zero_division": 0}
+    nan = float("nan")
+    summary = {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_precision": float(precision_score(y_true, y_pred, **kw)) if present else nan,
+        "macro_recall": float(recall_score(y_true, y_pred, **kw)) if present else nan,
+        "macro_f1": float(f1_score(y_true, y_pred, **kw)) if present else nan,
+        "weighted_f1": float(f1_score(y_true, y_pred, labels=labels, average="weighted",
+                                      zero_division=0)) if labels else nan,
+        "benign_fpr": nan,
+        "attack_detection_rate": nan,
+    }
+    if benign is not None:
+        summary["benign_fpr"] = benign_fpr(y_true, y_pred, benign)
+        attack = y_true != benign
+        if attack.any():
+            summary["attack_detection_rate"] = float(np.mean(y_pred[attack] != benign))
+    if y_score is not None:
+        scores, score_classes, attack = _score_matrix(y_score, classes, labels, benign)
+        if len(scores) != len(y_true):
+            raise ValueError(f"y_score has {len(scores)} rows, y_true {len(y_true)}")
+        ovr = _one_vs_rest(y_true, scores, score_classes)
+        frame = frame.join(ovr, how="left")
+        if attack is not None:  # binary: the attack class's curve is the one that matters
+            summary["roc_auc"], summary["average_precision"] = ovr.iloc[attack].tolist()
+        else:
+            summary["roc_auc"] = _nanmean(ovr["roc_auc"])
+            summary["average_precision"] = _nanmean(ovr["average_precision"])
+    summary["n_samples"] = int(len(y_true))
+    return frame, summary
+
+
+def classification_report_frame(y_true, y_pred, *, labels=None, benign_label="BENIGN",
+                                y_score=None, classes=None) -> pd.DataFrame:
+    """Per-class precision, recall (detection rate), F1 and support, as a tidy DataFrame.
+
+    One row per class (index ``class``), in ``labels`` order (default: :func:`default_labels`,
+    benign first); classes never predicted get zeros, not warnings. With
+    ``y_score`` (an (n, k) matrix whose columns are ``classes``, or for a binary problem
+    the attack score as a 1-D array) the rows also carry one-vs-rest ``roc_auc`` and
+    ``average_precision``. Integer ids are turned into names when ``classes`` holds names.
+
+    The summary is in ``report.attrs["summary"]`` (the same dict :func:`summary_metrics`
+    returns): ``accuracy``, ``macro_precision``, ``macro_recall``, ``macro_f1``,
+    ``weighted_f1``, ``benign_fpr``, ``attack_detection_rate`` (share of attacks flagged as
+    some attack), with scores ``roc_auc`` and ``average_precision`` (binary: of the attack
+    class; multi-class: macro over classes present in ``y_true``) and ``n_samples``.
+    Macro averages cover the classes seen in ``y_true`` or ``y_pred``. Show it with
+    ``pd.Series(report.attrs["summary"])``. Explained in chapter 2 (Class imbalance),
+    section "Measuring what matters".
+    """
+    frame, summary = _report(y_true, y_pred, labels, benign_label, y_score, classes)
+    frame.attrs["summary"] = summary
+    return frame
+
+
+def summary_metrics(y_true, y_pred, *, labels=None, benign_label="BENIGN", y_score=None,
+                    classes=None) -> dict:
+    """The one-number summaries of :func:`classification_report_frame`, as a dict.
+
+    For assertion cells and the results table, where the per-class rows are not needed.
+    Explained in chapter 2 (Class imbalance), section "Measuring what matters".
+    """
+    return _report(y_true, y_pred, labels, benign_label, y_score, classes)[1]
+
+
+# --- The results table --------------------------------------------------------------------
+
+_KEY = ("model", "dataset", "split")
+_FRONT = (*_KEY, "chapter")
+_METRICS = ("accuracy", "macro_f1", "weighted_f1", "benign_fpr", "attack_detection_rate",
+            "roc_auc", "average_precision")
+_TAIL = ("parameters", "train_seconds", "flows_per_second", "n_samples", "notes")
+_STRINGS, _INTEGERS = (*_FRONT, "notes"), ("parameters", "n_samples")
+_RECALL = "recall[{}]"
+
+
+def _is_recall(column: str) -> bool:
+    return column.startswith("recall[") and column.endswith("]")
+
+
+class ResultsTable:
+    """One row per (model, dataset, split), accumulated across chapters.
+
+    Chapters 3 to 7 each ``load`` the table, ``add`` their models and ``save`` it, so
+    chapter 5 compares every model on one split and chapter 7 puts compressed models beside
+    the originals. Re-adding a (model, dataset, split) replaces its row in place: re-running
+    a chapter never duplicates rows. Columns: the key, ``chapter``, the summary metrics,
+    one ``recall[<class>]`` per class, ``parameters``, ``train_seconds``,
+    ``flows_per_second``, ``n_samples``, ``notes``, then extras in the order first added.
+    Introduced in chapter 3 (CNN), section "Keeping score"; used in chapter 5 (CNN-LSTM),
+    section "All models on one split".
+    """
+
+    def __init__(self, frame: pd.DataFrame | None = None):
+        self._rows: list[dict] = []
+        self._seen: dict[str, None] = {}  # every column ever added, in order
+        if frame is not None:
+            self._seen.update(dict.fromkeys(frame.columns))
+            missing = [c for c in _KEY if c not in frame.columns]
+            if missing:
+                raise ValueError(f"a results frame needs the columns {missing}")
+            for record in frame.to_dict(orient="records"):
+                self._upsert({k: v for k, v in record.items() if not _missing(v)})
+
+    def add(self, model: str, report, *, dataset: str = "", split: str = "test",
+            chapter=None, parameters: int | None = None, train_seconds: float | None = None,
+            flows_per_second: float | None = None, notes: str = "", **extra) -> ResultsTable:
+        """Add (or replace) the row of ``model`` on ``dataset``/``split``; returns ``self``.
+
+        ``report`` is a :func:`classification_report_frame` result (its summary and
+        per-class recalls are taken) or a plain mapping of summary metrics. ``extra``
+        keywords become columns of their own (e.g. ``size_bytes=86_824``).
+        """
+        if isinstance(report, pd.DataFrame):
+            if "summary" not in report.attrs:
+                raise ValueError("report has no attrs['summary']: pass the frame that "
+                                 "classification_report_frame returned, not a derived copy")
+            summary = report.attrs["summary"]
+            recalls = {_RECALL.format(c): float(r) for c, r in report["recall"].items()}
+        elif isinstance(report, Mapping):
+            summary, recalls = report, {}
+        else:
+            raise TypeError(f"report must be a DataFrame or a mapping, not {type(report)}")
+        row = {"model": str(model), "dataset": str(dataset), "split": str(split),
+               "chapter": "" if chapter is None else str(chapter)}
+        row.update({m: float(summary[m]) for m in _METRICS if m in summary})
+        row.update(recalls)
+        optional = {"parameters": parameters, "train_seconds": train_seconds,
+                    "flows_per_second": flows_per_second,
+                    "n_samples": summary.get("n_samples"), "notes": str(notes)}
+        row.update({k: v for k, v in optional.items() if v is not None})
+        clash = set(extra) & {*_FRONT, *_METRICS, *_TAIL}
+        if clash:
+            raise ValueError(f"{sorted(clash)} are named arguments, not extras")
+        row.update({k: v for k, v in extra.items() if not _missing(v)})
+        self._upsert(row)
+        return self
+
+    def _upsert(self, row: dict) -> None:
+        self._seen.update(dict.fromkeys(row))
+        key = tuple(row.get(k, "") for k in _KEY)
+        for i, old in enumerate(self._rows):
+            if tuple(old.get(k, "") for k in _KEY) == key:
+                self._rows[i] = row
+                return
+        self._rows.append(row)
+
+    def columns(self) -> list[str]:
+        """Column names in display order (see the class docstring)."""
+        used = {c for row in self._rows for c in row}  # a replaced row may leave columns empty
+        seen = [c for c in self._seen if c in used]
+        recalls = [c for c in seen if _is_recall(c)]
+        fixed = {*_FRONT, *_METRICS, *_TAIL, *recalls}
+        extras = [c for c in seen if c not in fixed]
+        return [*_FRONT, *_METRICS, *recalls, *_TAIL, *extras]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as a DataFrame, one row per (model, dataset, split)."""
+        columns = self.columns()
+        frame = pd.DataFrame.from_records(self._rows, columns=columns)
+        for c in columns:
+            if c in _STRINGS:
+                frame[c] = pd.Series([v if isinstance(v, str) else "" for v in frame[c]],
+                                     index=frame.index, dtype="str")
+            elif c in _INTEGERS:
+                frame[c] = frame[c].astype("Float64").astype("Int64")
+            elif c in _METRICS or c in ("train_seconds", "flows_per_second") or _is_recall(c):
+                frame[c] = frame[c].astype("float64")
+        return frame
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __repr__(self) -> str:
+        return f"ResultsTable({len(self)} rows)\n{self.to_frame()!r}"
+
+    def _repr_html_(self) -> str:  # a notebook shows the table itself
+        return self.to_frame()._repr_html_()
+
+    def save(self, path) -> Path:
+        """Write the table to ``.parquet`` (exact dtypes) or ``.csv``; returns the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame = self.to_frame()
+        if path.suffix in (".parquet", ".pq"):
+            frame.to_parquet(path, index=False)
+        elif path.suffix == ".csv":
+            frame.to_csv(path, index=False)
+        else:
+            raise ValueError(f"unknown format {path.suffix!r}: use .parquet or .csv")
+        return path
+
+    @classmethod
+    def load(cls, path, *, missing_ok: bool = False) -> ResultsTable:
+        """Read a saved table; ``missing_ok`` gives an empty one for a missing file, so a
+        chapter also runs before the chapters that precede it have written the file."""
+        path = Path(path)
+        if missing_ok and not path.exists():
+            return cls()
+        if path.suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        elif path.suffix == ".csv":
+            # Only empty cells are missing: a model called "NA" stays "NA".
+            frame = pd.read_csv(path, dtype={c: "str" for c in _STRINGS},
+                                keep_default_na=False, na_values=[""])
+        else:
+            raise ValueError(f"unknown format {path.suffix!r}: use .parquet or .csv")
+        return cls(frame)
+
+
+def _missing(value) -> bool:
+    return value is None or (np.ndim(value) == 0 and bool(pd.isna(value)))

@@ -1,0 +1,398 @@
+"""Figures every chapter reuses: confusion matrices, learning curves, PR/ROC curves, model bars.
+
+All figures are sized for the book's text width (about 7 inches), carry a title and
+labelled axes, accept ``ax=`` to draw into a panel of a larger figure, and return what they
+drew on. A class or attack family keeps the same colour in every chapter through
+:func:`family_colors`. Explained where first used: chapter 2 (Class imbalance), section
+"Measuring what matters" (confusion matrix, PR/ROC curves), chapter 3 (CNN), section
+"Training" (learning curves), chapter 5 (CNN-LSTM), section "All models on one split"
+(model comparison).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib import pyplot as plt
+from matplotlib.ticker import MaxNLocator
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix,
+    precision_recall_curve,
+    roc_auc_score,
+    roc_curve,
+)
+from sklearn.utils.multiclass import unique_labels
+
+from nidslib.evaluation import _score_matrix, decode_labels, default_labels, resolve_benign_label
+from nidslib.schema import LABEL_FAMILY
+
+__all__ = [
+    "family_colors",
+    "plot_confusion_matrix",
+    "plot_learning_curves",
+    "plot_model_comparison",
+    "plot_pr_curves",
+    "plot_roc_curves",
+]
+
+BOOK_WIDTH = 7.0  # inches
+
+# One colour per CICIDS2017 family (tab10, colour-blind-safer order), benign in grey.
+_FAMILY_COLORS = {
+    "Benign": "#7f7f7f",
+    "DoS": "#d62728",
+    "DDoS": "#9467bd",
+    "PortScan": "#ff7f0e",
+    "Brute Force": "#1f77b4",
+    "Web Attack": "#2ca02c",
+    "Bot": "#8c564b",
+    "Infiltration": "#e377c2",
+    "Heartbleed": "#bcbd22",
+    "Attack": "#b2182b",  # the binary problem's positive class
+}
+_ALIASES = {"benign": "Benign", "normal": "Benign", "attack": "Attack", "malicious": "Attack"}
+# Other datasets' categories: distinct colours first (Dark2), then the tab20b pairs.
+_FALLBACK = [*plt.get_cmap("Dark2").colors, "#17becf", *plt.get_cmap("tab20b").colors[::2],
+             *plt.get_cmap("tab20b").colors[1::2]]
+
+
+def _shade(color, i: int, n: int) -> str:
+    """The i-th of n shades of ``color``, from darker to lighter."""
+    if n == 1:
+        return mcolors.to_hex(color)
+    rgb = np.array(mcolors.to_rgb(color))
+    t = -0.35 + 0.75 * i / (n - 1)  # -0.35 (towards black) .. +0.4 (towards white)
+    mixed = rgb * (1 + t) if t < 0 else rgb + (1 - rgb) * t
+    return mcolors.to_hex(np.clip(mixed, 0, 1))
+
+
+def _label_colors() -> dict[str, str]:
+    by_family: dict[str, list[str]] = {}
+    for label, family in LABEL_FAMILY.items():
+        by_family.setdefault(family, []).append(label)
+    out = {}
+    for family, labels in by_family.items():
+        for i, label in enumerate(labels):
+            out[label] = _shade(_FAMILY_COLORS[family], i, len(labels))
+    out["BENIGN"] = _FAMILY_COLORS["Benign"]
+    return out
+
+
+# Case-insensitive, so NSL-KDD's "dos" is the DoS red and "normal" the benign grey.
+_COLORS = {k.lower(): v for k, v in {**_label_colors(), **_FAMILY_COLORS}.items()}
+_COLORS.update({alias: _FAMILY_COLORS[name] for alias, name in _ALIASES.items()})
+
+
+def family_colors(names) -> dict:
+    """A colour for each class or family name, the same in every figure of the book.
+
+    CICIDS2017 families have fixed colours; each of the 15 labels is a shade of its
+    family's colour (the four DoS labels are reds); benign/normal is grey, and the binary
+    ``0``/``1`` read as benign/attack. Other names (NSL-KDD, UNSW-NB15 categories) get
+    distinct fallback colours in the order given. Explained in chapter 1 (Cleaning),
+    section "Families".
+    """
+    names = list(names)
+    integer = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in names)
+    out, unknown = {}, []
+    for name in names:
+        key = str(name)
+        if integer and len(names) <= 2 and name in (0, 1):
+            key = "Benign" if name == 0 else "Attack"
+        color = _COLORS.get(key.lower())
+        if color is None:
+            unknown.append(name)
+        else:
+            out[name] = color
+    used = set(out.values())
+    spare = iter(c for c in map(mcolors.to_hex, _FALLBACK) if c not in used)
+    for name in unknown:
+        out[name] = next(spare, "#000000")
+    return {name: out[name] for name in names}
+
+
+def _new_axes(ax, size):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    return fig, ax
+
+
+def _font_size(n: int) -> float:
+    return 10 if n <= 6 else 8.5 if n <= 10 else 7.5
+
+
+# --- Confusion matrix ---------------------------------------------------------------------
+
+
+def _cell_text(value: float, normalized: bool) -> str:
+    if value == 0:
+        return ""
+    if normalized:  # value is a percentage
+        return "<1" if value < 1 else f"{value:.0f}"
+    if value >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    return f"{value / 1e3:.0f}k" if value >= 1e4 else f"{value:.0f}"
+
+
+def plot_confusion_matrix(y_true, y_pred, labels=None, normalize="true", ax=None,
+                          title="Confusion matrix", classes=None):
+    """Confusion matrix with class names, per-class support and annotated cells.
+
+    ``normalize="true"`` (the default) shows each row as the percentage of that true class,
+    so the diagonal is each class's recall and rare classes are as visible as benign; the
+    row labels carry the class sizes ("Heartbleed (n=3)") so 100 % of three flows is not
+    mistaken for 100 % of thousands. ``None`` shows counts on a log colour scale (benign
+    would otherwise wash out everything). Empty cells stay blank so the errors stand out.
+    Readable up to about 15 classes at book width. Integer ids are named by ``classes``.
+    Explained in chapter 2 (Class imbalance), section "Measuring what matters".
+    """
+    y_true, y_pred = decode_labels(y_true, classes), decode_labels(y_pred, classes)
+    if labels is None:
+        labels = default_labels(y_true, y_pred, classes)
+    labels = list(labels)
+    counts = confusion_matrix(y_true, y_pred, labels=labels)
+    normalized = normalize is not None
+    matrix = 100 * confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize) \
+        if normalized else counts
+    n = len(labels)
+    side = min(BOOK_WIDTH - 1.0, max(3.4, 2.4 + 0.4 * n))
+    fig, ax = _new_axes(ax, (min(BOOK_WIDTH, side + 1.8), side))
+    if normalized:
+        norm, label = mcolors.Normalize(0, 100), {
+            "true": "% of true class", "pred": "% of predicted class"}.get(normalize, "% of flows")
+        heading = label
+    else:
+        norm, label = mcolors.LogNorm(1, max(counts.max(), 10)), "flows (log scale)"
+        heading = "flow counts"
+    shown = np.ma.masked_equal(matrix, 0) if not normalized else matrix
+    image = ax.imshow(shown, cmap="Blues", norm=norm)
+    ax.set_facecolor("white")
+    fig.colorbar(image, ax=ax, shrink=0.8, label=label)
+    size = _font_size(n)
+    for (i, j), value in np.ndenumerate(matrix):
+        text = _cell_text(value, normalized)
+        if text:
+            dark = norm(value) > 0.6
+            ax.text(j, i, text, ha="center", va="center", fontsize=size,
+                    color="white" if dark else "black")
+    names = [str(lab) for lab in labels]
+    rows = [f"{name} (n={c:,})" for name, c in zip(names, counts.sum(axis=1))]
+    tilt = n > 3 or max(map(len, names)) > 10
+    ax.set_xticks(range(n), names, rotation=45 if tilt else 0, ha="right" if tilt else "center",
+                  rotation_mode="anchor", fontsize=size)
+    ax.set_yticks(range(n), rows, fontsize=size)
+    ax.set_xlabel("Predicted class")
+    ax.set_ylabel("True class")
+    ax.set_title(f"{title} ({heading})" if title else title)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return ax
+
+
+# --- Learning curves ----------------------------------------------------------------------
+
+_HIGHER_IS_BETTER = ("acc", "auc", "precision", "recall", "f1")
+
+
+def plot_learning_curves(history, metrics=("loss",), ax=None, monitor="val_loss",
+                         title="Learning curves"):
+    """Training vs validation curves per epoch, with the best epoch marked.
+
+    ``history`` is a Keras ``History`` or its ``.history`` dict. The best epoch is the
+    minimum of ``monitor`` (maximum for accuracy/AUC-like names), i.e. the weights that
+    ``EarlyStopping(restore_best_weights=True)`` keeps; the gap between the two curves is
+    the overfitting the chapter discusses. One panel per metric: returns an Axes for one
+    metric, an array of Axes for several (``ax`` then is a matching sequence). Explained
+    in chapter 3 (CNN), section "Training".
+    """
+    logs = getattr(history, "history", history)
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    missing = [m for m in metrics if m not in logs]
+    if missing:
+        raise KeyError(f"{missing} not in history; it has {sorted(logs)}")
+    if ax is None:
+        width = BOOK_WIDTH if len(metrics) > 1 else 5.5
+        fig, axes = plt.subplots(1, len(metrics), figsize=(width, 3.6), layout="constrained",
+                                 squeeze=False)
+        axes = axes[0]
+    else:
+        axes = np.atleast_1d(np.asarray(ax, dtype=object))
+        if len(axes) != len(metrics):
+            raise ValueError(f"{len(metrics)} metrics need {len(metrics)} axes, got {len(axes)}")
+    best = None
+    if monitor in logs and len(logs[monitor]):
+        values = np.asarray(logs[monitor], dtype=float)
+        higher = any(k in monitor for k in _HIGHER_IS_BETTER)
+        best = int(np.nanargmax(values) if higher else np.nanargmin(values)) + 1
+    for axis, metric in zip(axes, metrics):
+        train = np.asarray(logs[metric], dtype=float)
+        epochs = np.arange(1, len(train) + 1)
+        axis.plot(epochs, train, color="#1f77b4", lw=1.8, label="training")
+        val = logs.get(f"val_{metric}")
+        if val is not None:
+            axis.plot(epochs[: len(val)], val, color="#ff7f0e", lw=1.8, ls="--",
+                      label="validation")
+        if best is not None:
+            axis.axvline(best, color="0.3", lw=1, ls=":", label=f"best epoch ({best})")
+            if val is not None and best <= len(val):
+                axis.plot(best, val[best - 1], "o", color="#ff7f0e", ms=6, zorder=3)
+        axis.set_xlabel("Epoch")
+        axis.set_ylabel(metric.replace("_", " "))
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8.5)
+        axis.set_title(f"{title}: {metric}" if len(metrics) > 1 else title)
+    return axes[0] if len(metrics) == 1 else axes
+
+
+# --- PR and ROC curves --------------------------------------------------------------------
+
+
+def _curves(kind, y_true, y_score, classes, ax, title, benign_label, log_fpr=False):
+    y_true = decode_labels(y_true, classes)
+    labels = list(unique_labels(y_true)) if classes is None else list(classes)
+    benign = resolve_benign_label(benign_label, labels)
+    scores, classes, attack = _score_matrix(y_score, classes, labels, benign)
+    binary = attack is not None
+    shown = [attack] if binary else range(len(classes))
+    palette = family_colors(classes)
+    many = len(shown) > 6
+    fig, ax = _new_axes(ax, (BOOK_WIDTH if many else 5.5, 4.6))
+    summaries = []
+    curve = "Precision-recall" if kind == "pr" else "ROC"
+    if title is None:
+        title = f"{curve} curve (attack vs benign)" if binary else f"{curve} curves (one vs rest)"
+    for j in shown:
+        name = classes[j]
+        if binary and not isinstance(name, str):
+            name = f"attack ({name})"
+        positive = y_true == classes[j]
+        if not positive.any() or positive.all():
+            continue  # undefined: no positives (or no negatives) in this split
+        if kind == "pr":
+            precision, recall, _ = precision_recall_curve(positive, scores[:, j])
+            value = average_precision_score(positive, scores[:, j])
+            ax.step(recall, precision, where="post", color=palette[classes[j]], lw=1.6,
+                    label=f"{name} (AP {value:.3f})")
+        else:
+            fpr, tpr, _ = roc_curve(positive, scores[:, j])
+            value = roc_auc_score(positive, scores[:, j])
+            ax.plot(fpr, tpr, color=palette[classes[j]], lw=1.6,
+                    label=f"{name} (AUC {value:.3f})")
+        summaries.append(value)
+    if kind == "pr":
+        if binary and summaries:
+            prevalence = float(np.mean(y_true == classes[attack]))
+            ax.axhline(prevalence, color="0.5", lw=1, ls=":", label=f"chance ({prevalence:.3f})")
+        ax.set_xlabel("Recall (detection rate)")
+        ax.set_ylabel("Precision")
+        ax.set_xlim(0, 1.01)
+    else:
+        if log_fpr:
+            ax.set_xscale("log")
+            ax.set_xlim(1e-4, 1)
+        else:
+            grid = np.linspace(0, 1, 101)
+            ax.plot(grid, grid, color="0.5", lw=1, ls=":", label="chance")
+            ax.set_xlim(-0.01, 1.01)
+        ax.set_xlabel("False-positive rate" + (" (log scale)" if log_fpr else ""))
+        ax.set_ylabel("True-positive rate (detection rate)")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    name = "AP" if kind == "pr" else "AUC"
+    heading = None
+    if len(summaries) > 1:
+        heading = f"macro {name} {np.mean(summaries):.3f}"
+    legend_kw = {"fontsize": 8 if many else 9, "title": heading, "title_fontsize": 8.5}
+    if many:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, **legend_kw)
+    else:
+        ax.legend(loc="lower left" if kind == "pr" else "lower right", **legend_kw)
+    ax.set_title(title)
+    return ax
+
+
+def plot_pr_curves(y_true, y_score, classes=None, ax=None,
+                   title=None, benign_label="BENIGN"):
+    """One-vs-rest precision-recall curves, with each class's average precision (AP).
+
+    ``y_score`` is an (n, k) matrix whose columns are ``classes``, or for a binary problem
+    the attack score as a 1-D array; a binary problem shows one curve, the attack class's,
+    with the chance line at its prevalence. PR curves, unlike ROC, show how rare attacks drown in false alarms.
+    Classes absent from ``y_true`` are left out. Explained in chapter 2 (Class imbalance),
+    section "Measuring what matters", and chapter 6 (LSTM-AE), section "Choosing the
+    threshold".
+    """
+    return _curves("pr", y_true, y_score, classes, ax, title, benign_label)
+
+
+def plot_roc_curves(y_true, y_score, classes=None, ax=None,
+                    title=None, benign_label="BENIGN", log_fpr=False):
+    """One-vs-rest ROC curves with each class's AUC; ``log_fpr`` zooms on low FPR.
+
+    Same inputs as :func:`plot_pr_curves`. An IDS operates at false-positive rates far
+    below 1 %, where a log-scaled x axis shows what a linear one hides. Explained in
+    chapter 6 (LSTM-AE), section "Choosing the threshold".
+    """
+    return _curves("roc", y_true, y_score, classes, ax, title, benign_label, log_fpr)
+
+
+# --- Model comparison ---------------------------------------------------------------------
+
+_METRIC_NAMES = {"macro_f1": "macro-F1", "weighted_f1": "weighted-F1", "accuracy": "accuracy",
+                 "benign_fpr": "FPR on benign", "attack_detection_rate": "attack detection rate",
+                 "roc_auc": "ROC-AUC", "average_precision": "average precision"}
+_METRIC_COLORS = {"macro_f1": "#1f77b4", "weighted_f1": "#aec7e8", "accuracy": "#c7c7c7",
+                  "benign_fpr": "#d62728", "attack_detection_rate": "#2ca02c",
+                  "roc_auc": "#9467bd", "average_precision": "#ff7f0e"}
+
+
+def plot_model_comparison(results_frame, metrics=("macro_f1", "weighted_f1", "accuracy"),
+                          ax=None, title="Models on the same test split"):
+    """Grouped horizontal bars: one group per model, one bar per metric, values printed.
+
+    ``results_frame`` is :meth:`ResultsTable.to_frame` (or the table itself) filtered to
+    one dataset and split, as comparing across splits is meaningless. Models are listed
+    in the frame's order. Accuracy beside macro-F1 shows how little accuracy says on
+    imbalanced traffic. Explained in chapter 5 (CNN-LSTM), section "All models on one
+    split".
+    """
+    frame = results_frame.to_frame() if hasattr(results_frame, "to_frame") else results_frame
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    missing = [m for m in metrics if m not in frame.columns]
+    if missing:
+        raise KeyError(f"{missing} not in the results frame")
+    splits = [c for c in ("dataset", "split") if c in frame.columns]
+    if splits and len(frame[splits].drop_duplicates()) > 1:
+        raise ValueError("the frame mixes datasets/splits; filter it to one first")
+    models = frame["model"].astype(str).tolist()
+    n_models, n_metrics = len(models), len(metrics)
+    height = min(9.0, 1.3 + n_models * (0.17 * n_metrics + 0.15))
+    fig, ax = _new_axes(ax, (BOOK_WIDTH, height))
+    bar = 0.8 / n_metrics
+    y = np.arange(n_models)
+    fallback = iter(plt.get_cmap("Set2").colors)
+    for k, metric in enumerate(metrics):
+        values = pd.to_numeric(frame[metric], errors="coerce").to_numpy(float, na_value=np.nan)
+        color = _METRIC_COLORS.get(metric) or next(fallback)
+        pos = y - 0.4 + bar * (k + 0.5)
+        bars = ax.barh(pos, np.nan_to_num(values), height=bar * 0.92, color=color,
+                       label=_METRIC_NAMES.get(metric, metric.replace("_", " ")))
+        labels = ["n/a" if np.isnan(v) else f"{v:.3f}" for v in values]
+        ax.bar_label(bars, labels=labels, padding=2, fontsize=7.5 if n_metrics > 2 else 8.5)
+    ax.set_yticks(y, models)
+    ax.invert_yaxis()  # first model on top
+    values = frame[metrics].apply(pd.to_numeric, errors="coerce").to_numpy(float, na_value=np.nan)
+    top = np.max(values[~np.isnan(values)], initial=1.0)
+    ax.set_xlim(0, float(top) * 1.12)
+    ax.set_xlabel("Score (higher is better" + (", except FPR)" if "benign_fpr" in metrics else ")"))
+    ax.set_ylabel("Model")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=min(n_metrics, 4),
+              fontsize=8.5, frameon=False, borderaxespad=0.2)
+    ax.set_title(title, pad=24)
+    return ax

@@ -1,0 +1,151 @@
+"""Tests of nidslib.plots: every figure has a title and labelled axes and renders quietly."""
+
+import re
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from nidslib import plots  # noqa: E402
+from nidslib.evaluation import ResultsTable  # noqa: E402
+from nidslib.schema import FAMILIES, LABELS  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _toy(classes, n=1500, seed=0):
+    """Labels and softmax-like scores where the true class usually, not always, wins."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, len(classes), n)
+    scores = rng.normal(0, 1, (n, len(classes)))
+    scores[np.arange(n), y] += 2.0
+    scores = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
+    return np.asarray(classes)[y], scores
+
+
+def _check(ax, tmp_path, name):
+    """Title and axis labels set, and the figure renders to PNG."""
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    path = tmp_path / f"{name}.png"
+    ax.figure.savefig(path, dpi=60)
+    assert path.stat().st_size > 1000
+
+
+def _legend_values(ax, key):
+    return [float(m) for t in ax.get_legend().get_texts()
+            for m in re.findall(rf"{key} ([0-9.]+)\)", t.get_text())]
+
+
+def test_family_colors_are_fixed_and_distinct():
+    colors = plots.family_colors(FAMILIES)
+    assert len(set(colors.values())) == len(FAMILIES)
+    assert plots.family_colors(["DoS", "Benign"]) == {"DoS": colors["DoS"],
+                                                      "Benign": colors["Benign"]}
+    assert len(set(plots.family_colors(LABELS).values())) == len(LABELS)
+    # Benign under any of its names, and the binary 0, share the benign grey.
+    benign = {plots.family_colors([n])[n] for n in ["BENIGN", "Benign", "normal"]}
+    assert benign == {colors["Benign"]} == {plots.family_colors([0, 1])[0]}
+    # Unknown names (UNSW-NB15 categories) get colours distinct from the known ones.
+    mixed = plots.family_colors(["Normal", "Exploits", "Fuzzers", "DoS"])
+    assert len(set(mixed.values())) == 4
+    assert plots.family_colors(["dos"])["dos"] == colors["DoS"]  # NSL-KDD spelling
+
+
+@pytest.mark.parametrize("classes", [list(FAMILIES), list(LABELS)], ids=["families", "labels"])
+@pytest.mark.parametrize("normalize", ["true", None])
+def test_confusion_matrix(tmp_path, classes, normalize):
+    y, scores = _toy(classes)
+    y_pred = np.asarray(classes)[scores.argmax(1)]
+    ax = plots.plot_confusion_matrix(y, y_pred, labels=classes, normalize=normalize)
+    _check(ax, tmp_path, f"cm_{len(classes)}_{normalize}")
+    assert [t.get_text() for t in ax.get_xticklabels()] == classes
+    assert ax.get_yticklabels()[0].get_text().startswith(f"{classes[0]} (n=")
+    diagonal = ax.images[0].get_array()[0, 0]
+    assert 0 < diagonal <= (100 if normalize else len(y))
+
+
+def test_confusion_matrix_ids_and_given_axes(tmp_path):
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3), layout="constrained")
+    ax = plots.plot_confusion_matrix([0, 1, 1, 0], [0, 1, 0, 0], classes=["BENIGN", "Attack"],
+                                     ax=right)
+    assert ax is right
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["BENIGN", "Attack"]
+    _check(ax, tmp_path, "cm_binary")
+
+
+def test_learning_curves_mark_the_best_epoch(tmp_path):
+    epochs = np.arange(1, 21)
+    logs = {"loss": 1 / epochs, "val_loss": 1 / epochs + 0.004 * (epochs - 7) ** 2,
+            "accuracy": 1 - 0.5 / epochs, "val_accuracy": 0.9 - 0.001 * (epochs - 7) ** 2}
+    best = int(np.argmin(logs["val_loss"])) + 1
+    ax = plots.plot_learning_curves(SimpleNamespace(history=logs))  # a Keras History
+    _check(ax, tmp_path, "learning_curve")
+    assert any(list(line.get_xdata()) == [best, best] for line in ax.get_lines())
+    axes = plots.plot_learning_curves(logs, metrics=("loss", "accuracy"))
+    assert len(axes) == 2
+    for i, axis in enumerate(axes):
+        _check(axis, tmp_path, f"learning_curves_{i}")
+    with pytest.raises(KeyError, match="auc"):
+        plots.plot_learning_curves(logs, metrics=("auc",))
+
+
+def test_pr_and_roc_curves_perfect_scores(tmp_path):
+    classes = ["BENIGN", "Bot", "DoS", "PortScan"]
+    y = np.asarray(classes)[np.arange(400) % 4]
+    scores = np.eye(4)[np.arange(400) % 4]
+    ax = plots.plot_pr_curves(y, scores, classes)
+    _check(ax, tmp_path, "pr_perfect")
+    assert _legend_values(ax, "AP") == [1.0] * 4
+    ax = plots.plot_roc_curves(y, scores, classes)
+    _check(ax, tmp_path, "roc_perfect")
+    assert _legend_values(ax, "AUC") == [1.0] * 4
+
+
+def test_roc_curves_random_scores_near_chance(tmp_path):
+    rng = np.random.default_rng(3)
+    classes = list(LABELS)  # 15 classes: the legend moves outside the axes
+    y = np.asarray(classes)[rng.integers(0, 15, 6000)]
+    scores = rng.dirichlet(np.ones(15), 6000)
+    ax = plots.plot_roc_curves(y, scores, classes, log_fpr=True)
+    _check(ax, tmp_path, "roc_random")
+    aucs = _legend_values(ax, "AUC")
+    assert len(aucs) == 15 and np.mean(aucs) == pytest.approx(0.5, abs=0.03)
+
+
+def test_binary_curves_from_one_score_column(tmp_path):
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 1000)
+    score = np.clip(0.35 * y + 0.65 * rng.random(1000), 0, 1)
+    for plot, key in [(plots.plot_pr_curves, "AP"), (plots.plot_roc_curves, "AUC")]:
+        ax = plot(y, score)
+        _check(ax, tmp_path, f"binary_{key}")
+        assert "attack" in ax.get_title()
+        (value,) = _legend_values(ax, key)
+        assert 0.7 < value < 1.0
+
+
+def test_model_comparison(tmp_path):
+    table = ResultsTable()
+    for i, model in enumerate(["Random forest", "MLP", "CNN", "LSTM", "CNN-LSTM"]):
+        table.add(model, {"macro_f1": 0.6 + 0.05 * i, "weighted_f1": 0.95, "accuracy": 0.98,
+                          "benign_fpr": 0.01})
+    ax = plots.plot_model_comparison(table, metrics=("macro_f1", "accuracy", "benign_fpr"))
+    _check(ax, tmp_path, "comparison")
+    assert len(ax.patches) == 5 * 3
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Random forest"
+    ax = plots.plot_model_comparison(table.to_frame())  # default metrics, a plain frame
+    _check(ax, tmp_path, "comparison_default")
+    table.add("CNN", {"macro_f1": 0.5}, split="validation")
+    with pytest.raises(ValueError, match="splits"):
+        plots.plot_model_comparison(table)
