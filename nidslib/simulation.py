@@ -26,7 +26,7 @@ from .traffic import TIMEOUT_US, TRAFFIC, FlowType
 
 # Scale of each profile relative to the real 2,830,743 flows. Rare classes keep at least
 # ``min_flows`` (never more than the real count), so Heartbleed stays a handful.
-PROFILES = {"small": {"scale": 1 / 40, "min_flows": 12}, "full": {"scale": 1.0, "min_flows": 0}}
+PROFILES = {"small": {"scale": 1 / 40, "min_flows": 20}, "full": {"scale": 1.0, "min_flows": 0}}
 
 # Share of each label's flows that CICFlowMeter wrote twice or more, byte for byte (the
 # real dataset has about 10.9 % exact duplicates, most of them benign, scans and floods).
@@ -35,7 +35,7 @@ DUPLICATE_SHARE = {
     "SSH-Patator": 0.45, "DoS slowloris": 0.07, "DoS Slowhttptest": 0.05,
     "DoS GoldenEye": 0.01, "Bot": 0.01, "Web Attack - Brute Force": 0.03,
 }
-ZERO_DURATION_SHARE = 0.0015   # all packets in one microsecond: Infinity and NaN rates
+ZERO_DURATION_SHARE = 0.0008   # all packets in one microsecond: Infinity and NaN rates
 CLOCK_STEP_SHARE = 0.0008      # one gap negative: negative IATs, sometimes durations
 
 # When each file's traffic was captured and when each attack ran (hours, local time), from
@@ -94,6 +94,8 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
     """Simulate the packets of ``n`` flows of one type (see :class:`traffic.FlowType`)."""
     n_fwd = flow_type.fwd.sample(rng, n)
     n_bwd = np.maximum(flow_type.bwd.sample(rng, n), 0)
+    # CICFlowMeter emits no flow of a single packet (none in the genuine rows either).
+    n_fwd = np.where(n_fwd + n_bwd < 2, 2, n_fwd)
     total = n_fwd + n_bwd
     flow = np.repeat(np.arange(n), total)
     position = np.arange(len(flow)) - np.repeat(np.cumsum(total) - total, total)

@@ -62,7 +62,7 @@ def test_class_proportions_follow_the_real_ones():
     for label in ("BENIGN", "DoS Hulk", "PortScan", "DDoS"):
         real = schema.REAL_LABEL_COUNTS[label] / sum(schema.REAL_LABEL_COUNTS.values())
         assert total[label] / total.sum() == pytest.approx(real, rel=0.02), label
-    assert total["Heartbleed"] == 11 and total["Infiltration"] <= 12, "rare classes stay rare"
+    assert total["Heartbleed"] == 11 and total["Infiltration"] <= 20, "rare classes stay rare"
     full = simulation.label_counts("full")
     assert sum(sum(f.values()) for f in full.values()) == 2_830_743
 

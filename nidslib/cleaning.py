@@ -1,0 +1,345 @@
+"""Chapter 1 (Data cleaning): small composable cleaning steps and the report they fill in.
+
+Every step is ``step(frame, report) -> frame``. It never mutates its input (pandas'
+copy-on-write keeps the copies cheap) and records in a :class:`CleaningReport` what it
+changed and why, so the chapter shows one tidy table of everything cleaning did. The steps
+expect canonical snake_case names: run :func:`normalise_column_names` first (:func:`clean`
+does). All steps are vectorised: 2.83 M rows (the size of CICIDS2017) clean in about 10 s
+on a 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nidslib import schema
+from nidslib.rawcsv import DatasetFormatError
+
+# Byte sequences that stand for the dash of "Web Attack - XSS" in the copies in circulation:
+# UTF-8 re-encoded cp1252 (read as latin-1), raw cp1252, decoded cp1252, a replaced byte.
+_BROKEN_DASHES = ("\u00c2\x96", "\x96", "\u2013", "\ufffd")
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one cleaning step did: rows in and out, columns dropped, values changed, why."""
+
+    step: str
+    rows_before: int
+    rows_after: int
+    columns_dropped: tuple[str, ...]
+    values_repaired: int
+    details: dict[str, float]
+    why: str
+
+
+@dataclass
+class CleaningReport:
+    """The record of a cleaning run, one :class:`StepRecord` per step, in order."""
+
+    steps: list[StepRecord] = field(default_factory=list)
+
+    def __getitem__(self, step: str) -> StepRecord:
+        """The latest record of the step called ``step``."""
+        for record in reversed(self.steps):
+            if record.step == step:
+                return record
+        raise KeyError(f"no step {step!r} in this report; steps: {[r.step for r in self.steps]}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per step, ready to display in a notebook."""
+        return pd.DataFrame({
+            "step": [r.step for r in self.steps],
+            "rows_before": [r.rows_before for r in self.steps],
+            "rows_after": [r.rows_after for r in self.steps],
+            "rows_dropped": [r.rows_before - r.rows_after for r in self.steps],
+            "columns_dropped": [", ".join(r.columns_dropped) for r in self.steps],
+            "values_repaired": [r.values_repaired for r in self.steps],
+            "details": ["; ".join(f"{k}: {v:,}" for k, v in r.details.items())
+                        for r in self.steps],
+            "why": [r.why for r in self.steps],
+        })
+
+    def _repr_html_(self) -> str:
+        return self.to_frame()._repr_html_()
+
+
+def _record(report, step, before, after, why, *, dropped=(), repaired=0, details=None):
+    if report is not None:
+        report.steps.append(StepRecord(step, len(before), len(after), tuple(dropped),
+                                       int(repaired), dict(details or {}), why))
+    return after
+
+
+def feature_columns(frame: pd.DataFrame) -> list[str]:
+    """The model inputs of a canonical frame: every column but schema.METADATA_COLUMNS."""
+    return [c for c in frame.columns if c not in schema.METADATA_COLUMNS]
+
+
+def _numeric_features(frame: pd.DataFrame) -> list[str]:
+    return [c for c in feature_columns(frame) if pd.api.types.is_float_dtype(frame[c])]
+
+
+def normalise_column_names(frame: pd.DataFrame, report: CleaningReport | None = None):
+    """Canonical snake_case names: ``' Flow Bytes/s'`` -> ``flow_bytes_per_s``.
+
+    Chapter 1 (Data cleaning), section "Normalise the names".
+
+    pandas' ``... .1`` for the duplicated ``Fwd Header Length`` becomes
+    ``fwd_header_length_copy`` so that :func:`drop_duplicated_column` can check it.
+    """
+    names = [str(c) for c in frame.columns]
+    renamed = []
+    for name in names:
+        mangled = re.fullmatch(r"(.*)\.(\d+)", name)
+        if mangled and mangled.group(1) in names:
+            number = int(mangled.group(2))
+            renamed.append(schema.snake_case(mangled.group(1))
+                           + ("_copy" if number == 1 else f"_copy{number}"))
+        else:
+            renamed.append(schema.snake_case(name))
+    clashes = sorted({n for n in renamed if renamed.count(n) > 1})
+    if clashes:
+        raise DatasetFormatError(f"columns {names} give clashing canonical names {clashes}")
+    changed = sum(old != new for old, new in zip(names, renamed))
+    after = frame.set_axis(renamed, axis=1)
+    return _record(report, "normalise_column_names", frame, after,
+                   "raw names carry leading spaces, capitals and '/'",
+                   details={"columns renamed": changed})
+
+
+def drop_duplicated_column(frame: pd.DataFrame, report: CleaningReport | None = None):
+    """Drop the copy of fwd_header_length.
+
+    Chapter 1 (Data cleaning), section "The column written twice".
+
+    CICFlowMeter writes ``Fwd Header Length`` twice; the report says in how many rows the
+    copies differ (0 in CICIDS2017), so the drop is checked rather than assumed.
+    """
+    copy, original = schema.DUPLICATED_FEATURE_COPY, schema.DUPLICATED_FEATURE
+    if copy not in frame.columns:
+        return _record(report, "drop_duplicated_column", frame, frame, "no copy present")
+    first, second = frame[original], frame[copy]
+    differ = int((~((first == second) | (first.isna() & second.isna()))).sum())
+    after = frame.drop(columns=[copy])
+    return _record(report, "drop_duplicated_column", frame, after,
+                   "CICFlowMeter writes Fwd Header Length twice", dropped=[copy],
+                   details={"rows differing": differ})
+
+
+def _repair_label(label: str) -> str:
+    for dash in _BROKEN_DASHES:
+        label = label.replace(dash, "-")
+    return label.strip()
+
+
+def repair_labels(frame: pd.DataFrame, report: CleaningReport | None = None, *,
+                  known=schema.LABELS):
+    """"Web Attack \\x96 XSS" -> "Web Attack - XSS".
+
+    Chapter 1 (Data cleaning), section "Repair the labels".
+
+    Repairs every form the cp1252 dash takes in circulating copies, strips spaces, then
+    checks each label is one of ``known``; an unknown or missing label is an error that
+    names the labels, their counts and, when the frame has ``source_file``, their files.
+    """
+    codes, uniques = pd.factorize(frame["label"], use_na_sentinel=True)
+    repaired = [_repair_label(str(u)) for u in uniques]
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    is_unknown = np.array([r not in known for r in repaired] + [True])  # last: missing (-1)
+    if is_unknown[codes].any():
+        unknown = {r: int(n) for r, n, bad in zip(repaired, counts, is_unknown) if bad}
+        missing = int((codes < 0).sum())
+        where = ""
+        if "source_file" in frame.columns:
+            files = frame.loc[is_unknown[codes], "source_file"].astype("str").unique()
+            where = f" in {sorted(files)}"
+        raise DatasetFormatError(
+            f"unknown labels{where}: {unknown}"
+            + (f", {missing} rows without a label" if missing else "")
+            + f"; expected one of {list(known)}")
+    changes = {f"{u!r} -> {r!r}": int(n) for u, r, n in zip(uniques, repaired, counts) if u != r}
+    labels = pd.Series(np.asarray(repaired, dtype=object)[codes], index=frame.index, dtype="str")
+    after = frame.assign(label=labels)
+    return _record(report, "repair_labels", frame, after,
+                   "the files write the web-attack dash as the cp1252 byte 0x96",
+                   repaired=sum(changes.values()), details=changes)
+
+
+def add_category(frame: pd.DataFrame, report: CleaningReport | None = None, *,
+                 families=schema.LABEL_FAMILY):
+    """Add ``category`` from ``label``.
+
+    Chapter 1 (Data cleaning), section "From 15 labels to families".
+    """
+    category = frame["label"].map(families)
+    if category.isna().any():
+        unknown = frame.loc[category.isna(), "label"].value_counts().to_dict()
+        raise DatasetFormatError(f"labels without a family: {unknown}; known: {list(families)}")
+    after = frame.assign(category=category.astype("str"))
+    counts = after["category"].value_counts().to_dict()
+    return _record(report, "add_category", frame, after,
+                   "attack families pool rare labels into learnable classes", details=counts)
+
+
+def replace_infinite(frame: pd.DataFrame, report: CleaningReport | None = None):
+    """Inf -> NaN, counted per column.
+
+    Chapter 1 (Data cleaning), section "Infinity and NaN".
+
+    CICFlowMeter divides by a zero duration, so the rate columns hold ``Infinity``; it is
+    no measurement, so it is treated as missing.
+    """
+    replaced, counts = {}, {}
+    for column in _numeric_features(frame):
+        values = frame[column].to_numpy()
+        infinite = np.isinf(values)
+        if infinite.any():
+            counts[column] = int(infinite.sum())
+            replaced[column] = np.where(infinite, np.nan, values).astype(values.dtype)
+    after = frame.assign(**replaced)
+    return _record(report, "replace_infinite", frame, after,
+                   "rates divided by a zero duration", repaired=sum(counts.values()),
+                   details=counts)
+
+
+def drop_missing(frame: pd.DataFrame, report: CleaningReport | None = None):
+    """Drop rows with a missing feature value.
+
+    Chapter 1 (Data cleaning), section "Infinity and NaN".
+
+    Few rows (about 0.1 % of CICIDS2017) and no way to recompute them, so they go.
+    """
+    features = _numeric_features(frame)
+    missing = frame[features].isna()
+    counts = {c: int(n) for c, n in missing.sum().items() if n}
+    after = frame[~missing.any(axis=1).to_numpy()]
+    return _record(report, "drop_missing", frame, after,
+                   "a missing rate cannot be recomputed from the flow features", details=counts)
+
+
+def fix_negative_values(frame: pd.DataFrame, report: CleaningReport | None = None):
+    """Drop rows with impossible negatives.
+
+    Chapter 1 (Data cleaning), section "Impossible values".
+
+    Durations, IATs, lengths, packet/byte counts, header lengths and rates cannot be
+    negative; the few rows that are come from CICFlowMeter clock and overflow bugs, so
+    they are counted per column and dropped rather than guessed at. ``init_win_bytes_*`` =
+    -1 is CICFlowMeter's "no packet carried a TCP window" sentinel: common (about half of
+    the flows) and meaningful, so it is kept; values below -1 are dropped.
+    """
+    bad = np.zeros(len(frame), dtype=bool)
+    counts = {}
+    for column in frame.columns:
+        if column in schema.NON_NEGATIVE_FEATURES:
+            negative = frame[column].to_numpy() < 0
+        elif column in schema.INIT_WIN_FEATURES:
+            negative = frame[column].to_numpy() < schema.INIT_WIN_SENTINEL
+        else:
+            continue
+        if negative.any():
+            counts[column] = int(negative.sum())
+            bad |= negative
+    after = frame[~bad]
+    return _record(report, "fix_negative_values", frame, after,
+                   "negative durations, lengths and counts are impossible "
+                   "(init_win_bytes = -1 is a sentinel and kept)", details=counts)
+
+
+def duplicated_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Mark exact duplicates over the features and ``label`` (first occurrence kept).
+
+    Rows are compared through 64-bit hashes of their features (twice as fast as
+    ``DataFrame.duplicated`` on 78 columns); a false match needs a hash collision, about
+    one chance in 10^7 on 2.83 M rows.
+    """
+    hashes = pd.util.hash_pandas_object(frame[feature_columns(frame)], index=False)
+    labels = pd.factorize(frame["label"])[0]
+    return pd.DataFrame({"h": hashes.to_numpy(), "l": labels}).duplicated().to_numpy()
+
+
+def drop_duplicate_rows(frame: pd.DataFrame, report: CleaningReport | None = None):
+    """Drop exact duplicates, count them.
+
+    Chapter 1 (Data cleaning), section "Duplicates" (BOOK rule 1).
+
+    Duplicates left in would sit on both sides of a split and inflate every score. Counted
+    per label; "conflicting" rows (same features, different labels) are counted too but
+    kept: no model can separate them, and that is worth seeing.
+    """
+    duplicated = duplicated_rows(frame)
+    counts = frame.loc[duplicated, "label"].value_counts().to_dict()
+    after = frame[~duplicated]
+    hashes = pd.util.hash_pandas_object(after[feature_columns(after)], index=False)
+    conflicting = hashes.duplicated(keep=False)
+    counts["conflicting rows"] = int(conflicting.sum())
+    counts["conflicting feature vectors"] = int(hashes[conflicting].nunique())
+    return _record(report, "drop_duplicate_rows", frame, after,
+                   "duplicates straddle the split and inflate scores", details=counts)
+
+
+def drop_constant_columns(frame: pd.DataFrame, report: CleaningReport | None = None):
+    """Drop features with a single value.
+
+    Chapter 1 (Data cleaning), section "Columns that never change".
+
+    CICFlowMeter never fills the bulk columns and some flags in CICIDS2017
+    (schema.ALWAYS_ZERO_FEATURES); they carry no information.
+    """
+    constant = []
+    for column in feature_columns(frame):
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            lowest, highest, has_missing = values.min(), values.max(), values.isna().any()
+            single = values.isna().all() or (lowest == highest and not has_missing)
+        else:
+            single = values.nunique(dropna=False) <= 1
+        if single:
+            constant.append(column)
+    after = frame.drop(columns=constant)
+    return _record(report, "drop_constant_columns", frame, after,
+                   "a column with one value carries no information", dropped=constant)
+
+
+def to_float32(frame: pd.DataFrame, report: CleaningReport | None = None):
+    """Features to float32, text columns to ``category``.
+
+    Chapter 1 (Data cleaning), section "Memory".
+
+    Halves the memory of the features; float32 keeps about 7 significant digits, which
+    is plenty for learning. The value checks (infinite, missing, negative) run before it on
+    the exact values; duplicates are judged after it, on the values models see.
+    """
+    before_mb = frame.memory_usage(deep=True).sum() / 2**20
+    converted = {c: frame[c].astype("float32") for c in _numeric_features(frame)}
+    converted |= {c: frame[c].astype("category")
+                  for c in ("label", "category", "day", "source_file") if c in frame.columns}
+    after = frame.assign(**converted)
+    after_mb = after.memory_usage(deep=True).sum() / 2**20
+    return _record(report, "to_float32", frame, after, "half the memory, same models",
+                   details={"memory MB before": round(before_mb, 1),
+                            "memory MB after": round(after_mb, 1)})
+
+
+# to_float32 runs before drop_duplicate_rows: duplicates are judged on the values models
+# see, else flows that differ only beyond float32 precision come back as duplicates (one
+# pair among the 2.48 M clean flows of the full twin) and the split warns about them.
+STEPS = (normalise_column_names, drop_duplicated_column, repair_labels, add_category,
+         replace_infinite, drop_missing, fix_negative_values, to_float32, drop_duplicate_rows,
+         drop_constant_columns)
+
+
+def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, CleaningReport]:
+    """Run every step of :data:`STEPS` in order.
+
+    Chapter 1 (Data cleaning), section "All steps at once".
+    """
+    report = CleaningReport()
+    for step in STEPS:
+        frame = step(frame, report)
+    return frame.reset_index(drop=True), report

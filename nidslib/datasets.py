@@ -1,0 +1,310 @@
+"""Where the data lives, and how each flow dataset becomes one canonical frame.
+
+Chapter 1 (Data cleaning), section "Loading a week of traffic". The canonical frame has the
+77 :data:`nidslib.schema.FEATURES` as float columns, ``label`` (repaired), ``category``
+(its family), ``day`` and ``source_file``, plus ``timestamp`` and the flow's identity where
+the files carry them; rows are in time order. ``load_week`` is the book's one switch
+between the offline twin and the real data. NSL-KDD and KDD Cup 99 live in
+:mod:`nidslib.kdd`; raw file readers in :mod:`nidslib.rawcsv`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from nidslib import schema
+from nidslib.cleaning import (CleaningReport, add_category, drop_duplicated_column,
+                              normalise_column_names, repair_labels)
+from nidslib.rawcsv import DatasetFormatError, read_cicids2017_csv, read_flow_table
+
+__all__ = ["DATASETS", "DatasetFormatError", "cache_dir", "data_home", "load_cicids2017",
+           "load_clean_splits", "load_cse_cic_ids2018", "load_unsw_nb15", "load_week",
+           "read_cicids2017_csv", "week_folder"]
+
+DATASETS = ("twin", "cicids2017", "cse-cic-ids2018")
+_REPO = Path(__file__).resolve().parents[1]
+_ID_COLUMNS = ("timestamp", "flow_id", "source_ip", "source_port", "destination_ip", "protocol")
+_CICIDS2017_ARCHIVES = {
+    "MachineLearningCVE": "MachineLearningCSV.zip (MD5 4f83860afbf29cac8163854095bf6cf7)",
+    "TrafficLabelling": "GeneratedLabelledFlows.zip",
+}
+UNSW_NB15_FILES = {"train": "UNSW_NB15_training-set.csv", "test": "UNSW_NB15_testing-set.csv"}
+
+
+def _from_repo(value: str) -> Path:
+    """Relative settings are taken from the repository root, so notebooks executed in
+    ``chapters/`` find the same folder as CI and the Makefile, which run at the root."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else _REPO / path
+
+
+def data_home() -> Path:
+    """The folder of the real datasets: ``$NIDSLIB_DATA``, else ``<repo>/data``.
+
+    Its layout follows the publishers' archives: ``cicids2017/MachineLearningCVE/*.csv``,
+    ``cicids2017/TrafficLabelling/*.csv``, ``cse-cic-ids2018/*.csv``, ``nsl-kdd/``,
+    ``kddcup99/``, ``unsw-nb15/``. It may be read-only (CI points it at shared files).
+    """
+    return _from_repo(os.environ.get("NIDSLIB_DATA") or "data")
+
+
+def cache_dir() -> Path:
+    """The folder for generated files (the twin's CSVs, saved splits), created on demand:
+    ``$NIDSLIB_CACHE``, else ``<repo>/data/cache``; never inside a read-only data home."""
+    folder = _from_repo(os.environ.get("NIDSLIB_CACHE") or "data/cache")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _csv_files(folder: Path, known: list[str], dataset: str) -> dict[str, Path]:
+    files = {p.name: p for p in folder.glob("*.csv")} if folder.is_dir() else {}
+    unknown = sorted(set(files) - set(known))
+    if unknown:
+        raise DatasetFormatError(f"{folder}: {unknown} are not {dataset} file names; "
+                                 f"expected some of {known}")
+    return files
+
+
+def load_cicids2017(folder=None, format: str = "MachineLearningCVE",
+                    float_dtype: str = "float64") -> pd.DataFrame:
+    """Load the CICIDS2017 CSV files of ``folder`` as one canonical frame, in week order.
+
+    Chapter 1 (Data cleaning), section "Loading a week of traffic". ``folder`` defaults to
+    ``data_home()/"cicids2017"/format``; any subset of the eight week files may be present
+    (``attrs["load_report"]`` says which were loaded). Names, the duplicated column, label
+    repair and families come from :mod:`nidslib.cleaning`, whose report is in the load
+    report. Rows keep file order (Monday to Friday) and row order; ``TrafficLabelling`` rows
+    are sorted by time within each day.
+    """
+    folder = Path(folder) if folder is not None else data_home() / "cicids2017" / format
+    week = [name for name, *_ in schema.WEEK_FILES]
+    files = _csv_files(folder, week, f"CICIDS2017 {format}")
+    if not files:
+        raise FileNotFoundError(
+            f"No CICIDS2017 {format} files in {folder}. Expected (any of) the 8 files "
+            f"{week}. The publisher asks for a form first: "
+            f"https://www.unb.ca/cic/datasets/ids-2017.html ; download the archive "
+            f"{_CICIDS2017_ARCHIVES[format]} and unzip it so that the CSV files lie directly "
+            f"in {folder} (or set NIDSLIB_DATA to a folder holding cicids2017/{format}/).")
+    tables, blank = [], {}
+    for name, day, *_ in schema.WEEK_FILES:
+        if name in files:
+            table, counts = read_flow_table(files[name], format, float_dtype)
+            blank[name] = counts["blank_rows"]
+            tables.append(_with_provenance(table, day, name, tables))
+    report = CleaningReport()
+    frame = normalise_column_names(_to_pandas(tables), report)
+    frame = add_category(repair_labels(drop_duplicated_column(frame, report), report), report)
+    if format == "TrafficLabelling":
+        frame = _sort_within_day(frame)
+        frame = frame.assign(source_port=frame["source_port"].astype("Int32"),
+                             protocol=frame["protocol"].astype("Int32"))
+    frame = _canonical_order(frame)
+    frame.attrs["load_report"] = {
+        "folder": str(folder), "format": format,
+        "loaded": list(blank), "missing": [n for n in week if n not in files],
+        "rows": frame["source_file"].value_counts(sort=False).to_dict(),
+        "blank_rows_dropped": blank, "steps": report.to_frame().to_dict("records"),
+    }
+    return frame
+
+
+def _with_provenance(table: pa.Table, day: str, name: str, earlier: list[pa.Table]):
+    """Add ``day`` and ``source_file``; take the first file's spelling of the column names
+    (files of one format differ at most in leading spaces, checked by the reader)."""
+    if earlier:
+        table = table.rename_columns(earlier[0].column_names[:table.num_columns])
+    zeros = np.zeros(table.num_rows, dtype=np.int32)
+    return (table.append_column("day", pa.array([day]).take(zeros))
+            .append_column("source_file", pa.array([name]).take(zeros)))
+
+
+def _to_pandas(tables: list[pa.Table]) -> pd.DataFrame:
+    """Convert all files at once, freeing Arrow memory as columns convert: the peak stays
+    near one copy of the data instead of two (per-file frames plus their concatenation)."""
+    table = pa.concat_tables(tables)
+    tables.clear()
+    return table.to_pandas(split_blocks=True, self_destruct=True)
+
+
+def _sort_within_day(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stable sort by (day, timestamp): interleaves files of one day, keeps row order."""
+    day_rank = frame["day"].map({d: i for i, d in enumerate(pd.unique(frame["day"]))})
+    order = np.lexsort((frame["timestamp"].to_numpy().view("int64"), day_rank.to_numpy()))
+    if (np.diff(order) > 0).all():
+        return frame
+    return frame.take(order).reset_index(drop=True)
+
+
+def _canonical_order(frame: pd.DataFrame) -> pd.DataFrame:
+    columns = [*schema.FEATURES, "label", "category", "day", "source_file"]
+    return frame[columns + [c for c in _ID_COLUMNS if c in frame.columns]]
+
+
+def load_cse_cic_ids2018(folder=None, float_dtype: str = "float64") -> pd.DataFrame:
+    """Load the CSE-CIC-IDS2018 daily CSV files of ``folder`` as one canonical frame.
+
+    Chapter 1 (Data cleaning), section "A second dataset". Same canonical frame as
+    CICIDS2017 (2018 names mapped by :data:`nidslib.schema.CSE_CIC_IDS2018_COLUMNS`,
+    labels to the same families), plus ``protocol`` and ``timestamp``; ``day`` is the
+    capture date. Repeated header lines are dropped and counted in ``attrs["load_report"]``,
+    as are the Tuesday file's four identity columns. Rows are sorted by time within a day.
+    """
+    folder = Path(folder) if folder is not None else data_home() / "cse-cic-ids2018"
+    days = dict(schema.CSE_CIC_IDS2018_FILES)
+    files = _csv_files(folder, list(days), "CSE-CIC-IDS2018")
+    if not files:
+        raise FileNotFoundError(
+            f"No CSE-CIC-IDS2018 files in {folder}. Expected (any of) the 10 files "
+            f"{list(days)}, from the public bucket: aws s3 cp --no-sign-request --recursive "
+            f"\"s3://cse-cic-ids2018/Processed Traffic Data for ML Algorithms/\" \"{folder}\" "
+            f"(see https://www.unb.ca/cic/datasets/ids-2018.html).")
+    tables, repeated, extra = [], {}, {}
+    for name, day in days.items():
+        if name in files:
+            table, counts = read_flow_table(files[name], "CSE-CIC-IDS2018", float_dtype)
+            repeated[name] = counts["repeated_headers"]
+            extra[name] = [c for c in schema.CSE_CIC_IDS2018_EXTRA_COLUMNS
+                           if c in table.column_names]
+            tables.append(_with_provenance(table.drop_columns(extra[name]), day, name, tables))
+    report = CleaningReport()
+    families = schema.CSE_CIC_IDS2018_LABEL_FAMILY
+    frame = _to_pandas(tables).rename(columns=schema.CSE_CIC_IDS2018_COLUMNS)
+    frame = add_category(repair_labels(frame, report, known=families), report, families=families)
+    frame = _sort_within_day(frame)
+    frame = _canonical_order(frame.assign(protocol=frame["protocol"].astype("Int32")))
+    frame.attrs["load_report"] = {
+        "folder": str(folder), "loaded": list(repeated),
+        "missing": [n for n in days if n not in files],
+        "rows": frame["source_file"].value_counts(sort=False).to_dict(),
+        "repeated_headers_dropped": repeated,
+        "extra_columns_dropped": {n: c for n, c in extra.items() if c},
+        "steps": report.to_frame().to_dict("records"),
+    }
+    return frame
+
+
+def load_unsw_nb15(split: str = "train") -> pd.DataFrame:
+    """Load UNSW-NB15's training or testing set as a canonical frame, for the reality checks.
+
+    ``attack_cat`` becomes ``label`` (already a family, so ``category`` repeats it) and the
+    0/1 ``label`` becomes ``is_attack``. The ``id`` column (the row number, not a property
+    of the flow) is dropped so that no model can learn the file's row order. The files have
+    no time order.
+    """
+    if split not in UNSW_NB15_FILES:
+        raise ValueError(f"split must be one of {list(UNSW_NB15_FILES)}, not {split!r}")
+    folder = data_home() / "unsw-nb15"
+    path = folder / UNSW_NB15_FILES[split]
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing. UNSW-NB15 has no stable download address: from "
+            f"https://research.unsw.edu.au/projects/unsw-nb15-dataset take the files "
+            f"{list(UNSW_NB15_FILES.values())} (folder 'CSV Files/Training and Testing Sets') "
+            f"and put them into {folder}.")
+    try:
+        raw = pd.read_csv(path, engine="pyarrow")
+    except (pa.ArrowException, ValueError) as error:
+        raise DatasetFormatError(f"{path}: not a readable CSV file ({error})") from None
+    names = [str(c).strip() for c in raw.columns]
+    if names != list(schema.UNSW_NB15_COLUMNS):
+        raise DatasetFormatError(
+            f"{path}: line 1 (the header) is not the UNSW-NB15 header; missing "
+            f"{sorted(set(schema.UNSW_NB15_COLUMNS) - set(names))}, unexpected "
+            f"{sorted(set(names) - set(schema.UNSW_NB15_COLUMNS))}")
+    raw.columns = names
+    attack = raw["attack_cat"].astype("str").str.strip()
+    unknown = attack[~attack.isin(schema.UNSW_NB15_ATTACK_CATEGORIES)].value_counts()
+    if len(unknown):
+        raise DatasetFormatError(f"{path}: unknown attack_cat values {unknown.to_dict()}; "
+                                 f"expected {list(schema.UNSW_NB15_ATTACK_CATEGORIES)}")
+    return raw.drop(columns=["id", "attack_cat", "label"]).assign(
+        label=attack, category=attack, is_attack=raw["label"].astype(bool))
+
+
+def _library_digest(*modules: str) -> str:
+    """A short hash of nidslib's source files, so that cached files made by an older
+    library are never served as if the current one had made them."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update((_REPO / "nidslib" / f"{module}.py").read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _dataset(dataset: str | None) -> str:
+    dataset = dataset or os.environ.get("NIDSLIB_DATASET") or "twin"
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {DATASETS}, not {dataset!r} "
+                         f"(check the NIDSLIB_DATASET environment variable)")
+    return dataset
+
+
+def week_folder(dataset: str | None = None, profile: str = "small", seed: int = 0) -> Path:
+    """The folder of the week's raw CSV files; for the twin, written on first use.
+
+    Chapter 1 (Data cleaning), section "The raw files". ``dataset`` is one of
+    :data:`DATASETS`; ``None`` reads ``$NIDSLIB_DATASET`` (default ``"twin"``): the book's
+    one data setting. The twin goes to ``cache_dir()/"twin-<profile>-seed<seed>-<hash>"``,
+    the hash naming the version of the simulation code that wrote it.
+    """
+    dataset = _dataset(dataset)
+    if dataset == "cicids2017":
+        return data_home() / "cicids2017" / "MachineLearningCVE"
+    if dataset == "cse-cic-ids2018":
+        return data_home() / "cse-cic-ids2018"
+    code = _library_digest("schema", "traffic", "flowmeter", "simulation")
+    folder = cache_dir() / f"twin-{profile}-seed{seed}-{code}"
+    if not all((folder / name).exists() for name, *_ in schema.WEEK_FILES):
+        from nidslib import simulation  # imported late: writing the twin is rarely needed
+
+        simulation.write_week(folder, profile=profile, seed=seed)
+    return folder
+
+
+def load_week(dataset: str | None = None, profile: str = "small", seed: int = 0):
+    """The week of flows every chapter starts from, as one canonical frame.
+
+    Chapter 1 (Data cleaning), section "Loading a week of traffic". The twin is read back
+    from its CSV files exactly like the real data, so chapter 1 cleans raw files either way.
+    ``profile`` and ``seed`` only apply to the twin.
+    """
+    dataset = _dataset(dataset)
+    folder = week_folder(dataset, profile, seed)
+    if dataset == "cse-cic-ids2018":
+        return load_cse_cic_ids2018(folder)
+    return load_cicids2017(folder)
+
+
+def load_clean_splits(dataset: str | None = None, profile: str = "small", seed: int = 0):
+    """Chapter 1's result: the week cleaned and split by time, as :class:`splits.Splits`.
+
+    Every later chapter starts here. The pipeline is chapter 1's, step for step: load,
+    :func:`nidslib.cleaning.clean`, :func:`nidslib.splits.coarsest_covering_blocks` on the
+    attack families, :func:`nidslib.splits.time_blocked_split`. The parts are saved as
+    Parquet in the cache (keyed on the dataset and the library's code) and read back on
+    later calls, so a chapter run on its own gives the same split as after chapter 1.
+    """
+    from nidslib import cleaning, splits  # cleaning imports nothing from here; keep it so
+
+    dataset = _dataset(dataset)
+    code = _library_digest("schema", "traffic", "flowmeter", "simulation", "rawcsv",
+                           "cleaning", "splits", "datasets")
+    suffix = f"-{profile}-seed{seed}" if dataset == "twin" else ""
+    folder = cache_dir() / f"splits-{dataset}{suffix}-{code}"
+    if folder.is_dir():
+        return splits.load_splits(folder, label="category")
+    clean, _report = cleaning.clean(load_week(dataset, profile, seed))
+    n_blocks = splits.coarsest_covering_blocks(clean, label="category")
+    parts = splits.time_blocked_split(clean, n_blocks, label="category")
+    # Write next to the final folder, then rename: a chapter interrupted mid-write must not
+    # leave half a split for the next one to read.
+    staging = folder.with_name(folder.name + ".partial")
+    splits.save_splits(parts, staging)
+    staging.replace(folder)
+    return parts
