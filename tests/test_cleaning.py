@@ -187,3 +187,31 @@ def test_clean_judges_duplicates_on_the_float32_values_models_see():
     raw = flows(label=["BENIGN", "BENIGN"], flow_duration=[1.0, 1.0 + 1e-12])
     cleaned, report = cleaning.clean(raw)
     assert len(cleaned) == 1 and report["drop_duplicate_rows"].details["BENIGN"] == 1
+
+
+def test_clean_equals_the_steps_one_by_one(twin_frames):
+    """clean() only marks rows and copies once; its result and report must be exactly those
+    of running the steps one after another, each copying the rows it keeps."""
+    raw = pd.concat([frame.assign(day=name.split("-")[0]) for name, frame in twin_frames.items()],
+                    ignore_index=True).drop(columns="start_hour")
+    # A label whose only rows are all dropped by drop_missing: no category may be left of it.
+    raw.loc[raw["Label"] == "Heartbleed", "flow_bytes_per_s"] = NAN
+    report = CleaningReport()
+    frame = raw
+    for step in cleaning.STEPS:
+        frame = step(frame, report)
+    one_call, one_report = cleaning.clean(raw)
+    pd.testing.assert_frame_equal(one_call, frame.reset_index(drop=True), check_exact=True)
+    assert one_report.steps == report.steps
+    assert "Heartbleed" not in one_call["label"].cat.categories
+    dropped = {r.step: r.rows_before - r.rows_after for r in report.steps}
+    assert dropped["drop_missing"] > 11 and dropped["fix_negative_values"] > 0
+    assert dropped["drop_duplicate_rows"] > 0
+
+
+def test_to_float32_twice_and_on_an_empty_frame():
+    frame = flows(label=["BENIGN", "DDoS"]).assign(day="Monday")
+    once = cleaning.to_float32(frame)
+    pd.testing.assert_frame_equal(cleaning.to_float32(once), once)
+    empty, _ = cleaning.clean(frame.iloc[:0])
+    assert len(empty) == 0
