@@ -8,10 +8,13 @@ Two measures, reported per class in ``benchmarks/README.md`` and checked by a te
 - transfer: a random forest trained on the twin alone, asked to label the genuine rows;
   its recall per class says whether what a model learns on the twin holds on real traffic.
 
-Chapter 1, "The twin", shows these numbers to the reader.
+Chapter 1, "The twin", shows these numbers to the reader. :func:`load_genuine_rows` reads
+the genuine rows both of them are measured on.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,41 @@ from scipy.stats import ks_2samp
 from sklearn.ensemble import RandomForestClassifier
 
 from . import schema
+from .cleaning import drop_duplicated_column, normalise_column_names, repair_labels
+from .rawcsv import read_cicids2017_csv
+
+# The genuine CICIDS2017 samples of ``shared/datasets/cicids2017`` and their formats: the
+# head of the Friday DDoS file (all benign) and rows of four attacks in TrafficLabelling
+# format (their file names are not the week's, so each file is read on its own).
+GENUINE_FOLDERS = {"friday_ddos_head": "MachineLearningCVE",
+                   "mondirkb_trafficlabelling": "TrafficLabelling"}
+
+
+def load_genuine_rows(folder) -> pd.DataFrame:
+    """The genuine CICIDS2017 rows under ``folder`` as one canonical frame.
+
+    ``folder`` holds the subfolders of :data:`GENUINE_FOLDERS` (``shared/datasets/
+    cicids2017``, or ``$NIDSLIB_DATA/cicids2017`` in CI). Every CSV file in them is read
+    with :func:`nidslib.rawcsv.read_cicids2017_csv` in its format, then gets canonical names,
+    loses the duplicated column and has its labels repaired (:mod:`nidslib.cleaning`).
+    Returns the 77 features, ``label``, ``category`` and ``source_file``; infinite values and
+    duplicates are kept, as in the files (the measures skip non-finite values themselves).
+    """
+    folder = Path(folder)
+    parts = []
+    for subfolder, format in GENUINE_FOLDERS.items():
+        for path in sorted((folder / subfolder).glob("*.csv")):
+            raw = read_cicids2017_csv(path, format=format)
+            frame = repair_labels(drop_duplicated_column(normalise_column_names(raw)))
+            parts.append(frame[list(schema.FEATURES) + ["label"]].assign(
+                source_file=f"{subfolder}/{path.name}"))
+    if not parts:
+        raise FileNotFoundError(
+            f"no genuine CICIDS2017 rows in {folder}: expected CSV files in "
+            f"{[str(folder / s) for s in GENUINE_FOLDERS]}")
+    rows = pd.concat(parts, ignore_index=True)
+    rows.insert(len(schema.FEATURES) + 1, "category", rows["label"].map(schema.LABEL_FAMILY))
+    return rows
 
 
 def _finite(frame: pd.DataFrame, features) -> pd.DataFrame:
