@@ -1,8 +1,14 @@
 """nidslib: the helper library of *Deep Learning for Network Intrusion Detection*.
 
 One module per concern, in the order the data flows through the book:
-``schema`` (facts about CICIDS2017), ``simulation`` (the offline twin), ``datasets``
-(loaders for real and simulated data), ``cleaning``, ``splits``, ``evaluation``.
+
+- ``schema``: facts about CICIDS2017 (headers, labels, families, the week);
+- ``traffic``, ``flowmeter``, ``simulation``: the offline twin (flow types, features from
+  packets, the week written as CSV files); ``fidelity`` measures it against genuine rows;
+- ``rawcsv``, ``datasets``, ``kdd``: readers and loaders for the twin and the real datasets;
+- ``cleaning``, ``splits``: chapter 1's cleaning steps and time-blocked splits;
+- ``evaluation``, ``plots``: the reports and figures every chapter uses.
+
 Each public function's docstring names the chapter that explains it.
 """
 
