@@ -7,6 +7,7 @@ One module per concern, in the order the data flows through the book:
   packets, the week written as CSV files); ``fidelity`` measures it against genuine rows;
 - ``rawcsv``, ``datasets``, ``kdd``: readers and loaders for the twin and the real datasets;
 - ``cleaning``, ``splits``: chapter 1's cleaning steps and time-blocked splits;
+- ``balancing``: chapter 2's pipeline factory (scaling, resampling, class weights);
 - ``evaluation``, ``plots``: the reports and figures every chapter uses.
 
 Each public function's docstring names the chapter that explains it.
