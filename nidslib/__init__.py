@@ -8,7 +8,9 @@ One module per concern, in the order the data flows through the book:
 - ``rawcsv``, ``datasets``, ``kdd``: readers and loaders for the twin and the real datasets;
 - ``cleaning``, ``splits``: chapter 1's cleaning steps and time-blocked splits;
 - ``balancing``: chapter 2's pipeline factory (scaling, resampling, class weights);
-- ``evaluation``, ``plots``: the reports and figures every chapter uses.
+- ``evaluation``, ``plots``: the reports and figures every chapter uses;
+- ``training``, ``models``, ``sequences``, ``search``: the book's seed call and training
+  loop, the Keras model builders, windows of flows, and random search (chapters 3-5).
 
 Each public function's docstring names the chapter that explains it.
 """

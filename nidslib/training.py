@@ -1,0 +1,201 @@
+"""Training and timing Keras models: the book's seed call, early stopping, fast inference.
+
+Chapter 3 (CNN), section "Training" explains :func:`set_seed` and :func:`fit`; section
+"Keeping score" explains :func:`predict_scores` and :func:`inference_speed`. Chapters 4 to 7
+reuse them unchanged.
+
+Importing this module sets ``TF_CPP_MIN_LOG_LEVEL=3`` *before* TensorFlow is imported, so
+that TensorFlow's C++ start-up lines never reach a notebook's output: import it (or call
+:func:`set_seed`) before anything else imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # must precede the first TF import
+
+import time
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+# TensorFlow's Python-side warnings (e.g. "triggered tf.function retracing" once a notebook
+# has traced a few models) would land in cell outputs; errors still show.
+tf.get_logger().setLevel("ERROR")
+
+__all__ = ["SEED", "TrainingRun", "fit", "inference_speed", "predict_labels",
+           "predict_scores", "set_seed"]
+
+SEED = 0  # the book's seed
+
+
+def set_seed(seed: int = SEED) -> None:
+    """The book's one seed call: Python, NumPy and TensorFlow seeds, and op determinism.
+
+    Chapter 3 (CNN), section "Training". ``keras.utils.set_random_seed`` seeds every random
+    generator a Keras model uses (weight initialisation, dropout, shuffling);
+    ``enable_op_determinism`` makes TensorFlow's kernels pick deterministic algorithms, so
+    that two runs on one machine give bit-identical weights. Call it right before building
+    each model: the seed then fixes that model's initial weights whatever ran before.
+    Another CPU may still differ in the last bits, which is why the chapters check rounded
+    metrics, not exact ones.
+    """
+    keras.utils.set_random_seed(int(seed))
+    tf.config.experimental.enable_op_determinism()
+
+
+@dataclass
+class TrainingRun:
+    """What :func:`fit` returns: the per-epoch logs and what early stopping decided.
+
+    ``history`` maps each metric (``loss``, ``val_loss``, ...) to its per-epoch values, as
+    Keras's ``History.history``; :func:`nidslib.plots.plot_learning_curves` takes a run
+    directly. ``best_epoch`` (1-based) is the epoch whose weights the model now holds.
+    """
+
+    history: dict = field(repr=False)
+    epochs_run: int
+    best_epoch: int
+    seconds: float
+    monitor: str = "val_loss"
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return self.seconds / max(self.epochs_run, 1)
+
+    @property
+    def best_value(self) -> float:
+        return float(self.history[self.monitor][self.best_epoch - 1])
+
+
+def _xy(data):
+    """``(x, y)`` or ``(x, y, sample_weight)``; a :class:`~nidslib.sequences.Windows` gives
+    its ``(x, y)``."""
+    if hasattr(data, "x") and hasattr(data, "y"):
+        return data.x, data.y
+    return tuple(data)
+
+
+def fit(model: keras.Model, train, val, *, epochs: int = 50, patience: int = 10,
+        batch_size: int = 512, class_weight: dict | None = None, monitor: str = "val_loss",
+        min_delta: float = 0.0, shuffle: bool = True, callbacks=(),
+        verbose: int = 0) -> TrainingRun:
+    """Train ``model`` on ``train`` with early stopping on ``val``; keep the best weights.
+
+    Chapter 3 (CNN), section "Training". ``train`` and ``val`` are ``(x, y)`` tuples (or
+    ``(x, y, sample_weight)``, or :class:`~nidslib.sequences.Windows`). Training stops
+    once ``monitor`` (on the validation split; never the test split) has not improved by
+    ``min_delta`` for ``patience`` epochs (10 in the LSTM chapter's seed paper), at most
+    after ``epochs``, and the weights of the best epoch are restored, even when the run
+    never stopped early. ``class_weight`` maps integer class ids to loss weights (chapter
+    2's recommendation, :func:`nidslib.balancing.class_weights`). ``verbose=0`` keeps
+    notebooks free of progress bars. Call :func:`set_seed` before building the model for a
+    repeatable run. The model's ``steps_per_execution`` (set when compiled, 32 in
+    :mod:`nidslib.models`) is what makes small batches fast on a CPU.
+    """
+    x, y, *weight = _xy(train)
+    x_val, y_val, *weight_val = _xy(val)
+    mode = "max" if any(k in monitor for k in ("acc", "auc", "f1", "precision", "recall")) \
+        else "min"
+    stopper = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience,
+                                            min_delta=min_delta, mode=mode,
+                                            restore_best_weights=True)
+    start = time.perf_counter()
+    history = model.fit(
+        x, y, sample_weight=weight[0] if weight else None,
+        validation_data=(x_val, y_val, *weight_val), epochs=epochs, batch_size=batch_size,
+        class_weight=class_weight, shuffle=shuffle, callbacks=[stopper, *callbacks],
+        verbose=verbose)
+    seconds = time.perf_counter() - start
+    logs = {k: [float(v) for v in values] for k, values in history.history.items()}
+    values = np.asarray(logs[monitor], dtype=float)
+    best = int(np.nanargmax(values) if mode == "max" else np.nanargmin(values)) + 1
+    return TrainingRun(history=logs, epochs_run=len(values), best_epoch=best,
+                       seconds=seconds, monitor=monitor)
+
+
+def _serving_function(model: keras.Model):
+    """``model(x, training=False)`` traced once as a ``tf.function`` (cached on the model).
+
+    This is the direct call the book times: ``model.predict`` rebuilds its data pipeline
+    on every call and costs 100 ms or more for a single flow, which says nothing about the
+    model itself.
+    """
+    function = getattr(model, "_nidslib_serving", None)
+    if function is None:
+        spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+        function = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        # Set past Keras's attribute tracking: the function is no part of the saved model.
+        object.__setattr__(model, "_nidslib_serving", function)
+    return function
+
+
+def predict_scores(model: keras.Model, x, batch_size: int = 4096) -> np.ndarray:
+    """The model's outputs for ``x`` in batches: class probabilities, (n, k) for a softmax
+    model, (n,) attack probabilities for a binary (sigmoid) one.
+
+    Chapter 3 (CNN), section "Keeping score". Same numbers as ``model.predict``, through
+    the direct call of :func:`inference_speed`.
+    """
+    function = _serving_function(model)
+    x = np.asarray(x, dtype=np.float32)
+    parts = [function(tf.constant(x[i:i + batch_size])).numpy()
+             for i in range(0, len(x), batch_size)]
+    scores = np.concatenate(parts) if parts else np.zeros((0, *model.output_shape[1:]))
+    return scores[:, 0] if scores.ndim == 2 and scores.shape[1] == 1 else scores
+
+
+def predict_labels(model: keras.Model, x, batch_size: int = 4096,
+                   threshold: float = 0.5) -> np.ndarray:
+    """Integer class ids: the arg-max of a softmax, or ``score >= threshold`` for a binary
+    (sigmoid) model. Chapter 3 (CNN), section "Keeping score"."""
+    scores = predict_scores(model, x, batch_size)
+    if scores.ndim == 1:
+        return (scores >= threshold).astype(np.int64)
+    return scores.argmax(axis=1)
+
+
+def inference_speed(model: keras.Model, x, batch_sizes=(4096, 1), repeats: int = 5,
+                    single_calls: int = 200) -> dict:
+    """Throughput (flows or windows per second) of direct calls at each batch size.
+
+    Chapter 3 (CNN), section "Keeping score"; chapter 7 compares compressed models with it.
+    For each batch size the traced call (:func:`predict_scores`'s, never
+    ``model.predict``) is warmed up once, then timed: at batch 1 as the median of
+    ``single_calls`` calls on successive samples (also reported as latency in
+    milliseconds), at larger sizes as the best of ``repeats`` passes over the batch.
+    Returns ``{"flows_per_s@4096": ..., "flows_per_s@1": ..., "latency_ms@1": ...}``.
+    Timings vary from run to run by tens of percent on a shared machine: report them,
+    never compare them in a test.
+    """
+    function = _serving_function(model)
+    x = np.asarray(x, dtype=np.float32)
+    result = {}
+    for size in batch_sizes:
+        if size == 1:
+            samples = [tf.constant(x[i % len(x)][None]) for i in range(single_calls)]
+            function(samples[0])
+            times = []
+            for sample in samples:
+                start = time.perf_counter()
+                function(sample).numpy()
+                times.append(time.perf_counter() - start)
+            median = float(np.median(times))
+            result["flows_per_s@1"] = 1.0 / median
+            result["latency_ms@1"] = 1000.0 * median
+        else:
+            reps = int(np.ceil(size / len(x)))
+            batch = tf.constant(np.concatenate([x] * reps)[:size] if reps > 1 else x[:size])
+            function(batch).numpy()
+            best = min(_timed(function, batch) for _ in range(repeats))
+            result[f"flows_per_s@{size}"] = size / best
+    return result
+
+
+def _timed(function, batch) -> float:
+    start = time.perf_counter()
+    function(batch).numpy()
+    return time.perf_counter() - start
