@@ -26,6 +26,7 @@ Explained in chapter 3 (CNN) for the DNN and CNN, chapter 4 (LSTM) and chapter 5
 from __future__ import annotations
 
 from nidslib import training  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL before TF loads)
+from nidslib.balancing import signed_log1p  # chapter 2's NumPy version of SignedLog1p
 
 import keras
 import numpy as np
@@ -33,12 +34,6 @@ from keras import layers, ops
 
 __all__ = ["PaddingMask", "SignedLog1p", "build_cnn", "build_cnn_lstm", "build_dnn", "build_lstm",
            "fit_scaling", "signed_log1p"]
-
-
-def signed_log1p(x) -> np.ndarray:
-    """``sign(x) * log(1 + |x|)`` in NumPy, the same transform as :class:`SignedLog1p`."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.log1p(np.abs(x))
 
 
 @keras.saving.register_keras_serializable(package="nidslib")
@@ -87,7 +82,7 @@ def fit_scaling(x_train) -> dict:
     flows = flows[(flows != 0).any(axis=1)]
     if not len(flows):
         raise ValueError("x_train holds no flow that is not padding")
-    logged = signed_log1p(flows)
+    logged = signed_log1p(flows.astype(np.float64))
     variance = logged.var(axis=0)
     return {"mean": logged.mean(axis=0).astype(np.float32).tolist(),
             # a constant feature gets variance 1, so it maps to 0 instead of dividing by 0
