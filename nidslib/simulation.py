@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import schema
 from .flowmeter import ACTIVITY_TIMEOUT_US, Packets, flow_features
-from .traffic import TIMEOUT_US, TRAFFIC, FlowType
+from .traffic import TIMEOUT_US, TRAFFIC, FlowType, weighted_choice
 
 # Scale of each profile relative to the real 2,830,743 flows. Rare classes keep at least
 # ``min_flows`` (never more than the real count), so Heartbleed stays a handful.
@@ -129,23 +129,18 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
     return Packets(flow, time_us.astype(np.int64), payload, forward, n)
 
 
-def _choose(pairs, rng, n):
-    values, weights = zip(*pairs)
-    return rng.choice(np.array(values, dtype=np.int64), size=n, p=np.divide(weights, sum(weights)))
-
-
 def simulate_flows(flow_type: FlowType, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """``n`` flows of one type as a frame of the 77 canonical features."""
     packets = _packets(flow_type, n, rng)
-    port = _choose(flow_type.ports, rng, n)
+    port = weighted_choice(flow_type.ports, rng, n)
     port = np.where(port == 0, rng.integers(1024, 65536, n), port)
-    header = _choose(flow_type.header, rng, n).astype(np.float64)
+    header = weighted_choice(flow_type.header, rng, n).astype(np.float64)
     flags = {name: (rng.random(n) < flow_type.flags.get(name, 0.0)).astype(np.float64)
              for name in ("fin", "syn", "rst", "psh", "ack", "urg")}
     features = flow_features(
         packets, header_fwd=header, header_bwd=header,
-        init_win_fwd=_choose(flow_type.win_fwd, rng, n),
-        init_win_bwd=_choose(flow_type.win_bwd, rng, n),
+        init_win_fwd=weighted_choice(flow_type.win_fwd, rng, n),
+        init_win_bwd=weighted_choice(flow_type.win_bwd, rng, n),
         flags=flags, destination_port=port)
     return pd.DataFrame(features, columns=list(schema.FEATURES))
 

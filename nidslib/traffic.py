@@ -23,6 +23,12 @@ MSS = 1460          # largest TCP payload on the testbed's Ethernet
 TIMEOUT_US = 119_999_998  # CICFlowMeter's flow timeout: no flow lasts longer
 
 
+def weighted_choice(pairs, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` values drawn from ``((value, weight), ...)``, weights normalised."""
+    values, weights = zip(*pairs)
+    return rng.choice(np.array(values, dtype=np.int64), size=n, p=np.divide(weights, sum(weights)))
+
+
 @dataclass(frozen=True)
 class Count:
     """Packets in one direction: a lognormal (median, sigma) rounded, or fixed choices."""
@@ -35,8 +41,7 @@ class Count:
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.choices:
-            values, weights = zip(*self.choices)
-            return rng.choice(values, size=n, p=np.divide(weights, sum(weights)))
+            return weighted_choice(self.choices, rng, n)
         draw = np.round(self.median * np.exp(self.sigma * rng.standard_normal(n)))
         return np.clip(draw, self.low, self.high).astype(np.int64)
 
@@ -53,8 +58,7 @@ class Sizes:
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.choices:
-            values, weights = zip(*self.choices)
-            size = rng.choice(values, size=n, p=np.divide(weights, sum(weights)))
+            size = weighted_choice(self.choices, rng, n)
         else:
             size = np.round(self.median * np.exp(self.sigma * rng.standard_normal(n)))
             size = np.clip(size, 1, self.high)
