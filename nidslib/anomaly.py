@@ -1,0 +1,361 @@
+"""Anomaly detection with an LSTM autoencoder, its thresholds, and a two-stage detector.
+
+Chapter 6 (LSTM autoencoder). The autoencoder learns to reconstruct windows of **benign**
+flows only (no attack labels are needed to train it); a window it reconstructs badly is an
+anomaly. Its anomaly score is the reconstruction error, computed on the model's own
+*scaled* input: the model scales raw features with the same two layers as every model of
+:mod:`nidslib.models` (``SignedLog1p`` and a ``Normalization`` fixed by
+:func:`nidslib.models.fit_scaling`), and reconstructs what those layers output, so one
+scaling defines both the network's input and its target.
+
+Padding: a window padded at its start (:func:`nidslib.sequences.make_windows`) holds
+all-zero raw flows. The encoder skips them (``Masking``), training gives them zero weight
+and every error is a mean over the window's real flows only.
+
+A score becomes an alert through a threshold chosen on the **validation** split (BOOK rule
+3), by one of three rules the chapter compares: a target false-positive rate on benign
+validation windows (:func:`threshold_for_fpr`), the best F1 on validation
+(:func:`threshold_best_f1`), or the seed report's fixed value (:data:`FIXED_THRESHOLD`).
+A window is flagged when its score is **strictly above** the threshold.
+
+:class:`TwoStageDetector` puts the autoencoder in front of a supervised classifier: the
+autoencoder flags, the classifier names the attack family of the flagged windows.
+"""
+
+from __future__ import annotations
+
+from nidslib import training  # first: sets TF_CPP_MIN_LOG_LEVEL before TF loads
+from nidslib.evaluation import decode_labels
+from nidslib.models import _scaled, _sizes
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+__all__ = ["ERROR_KINDS", "FIXED_THRESHOLD", "KerasClassifier", "TwoStageDetector",
+           "anomaly_scores", "build_lstm_autoencoder", "feature_errors", "fit_autoencoder",
+           "padding_mask", "reconstruction_targets", "threshold_best_f1",
+           "threshold_for_fpr"]
+
+FIXED_THRESHOLD = 0.1  # the seed report's threshold: one number, whatever the data and scaling
+ERROR_KINDS = ("mae", "mse")
+
+
+def build_lstm_autoencoder(window: int, n_features: int, *, units=(64, 32),
+                           dropout: float = 0.0, scaling: dict | None = None,
+                           mask: bool = True, learning_rate: float = 1e-3,
+                           steps_per_execution: int = 32,
+                           name: str = "lstm_autoencoder") -> keras.Model:
+    """An LSTM autoencoder over windows of flows (seed: LSTM 64 -> RepeatVector -> LSTM 32
+    -> TimeDistributed Dense, MSE loss, Adam).
+
+    Chapter 6 (LSTM autoencoder), section "The autoencoder". Input: (batch, ``window``,
+    ``n_features``) raw features, scaled inside (:func:`nidslib.models.fit_scaling` gives
+    ``scaling``); output: the reconstruction of the *scaled* window, same shape. ``units``
+    lists the LSTM sizes, the first half (rounded up) in the encoder, the rest in the
+    decoder: the last encoder LSTM returns one vector per window (the code), which
+    ``RepeatVector`` copies to every step for the decoder LSTMs; a ``TimeDistributed``
+    ``Dense`` maps each step back to ``n_features``. ``Dropout(dropout)`` follows each
+    LSTM. ``mask=True`` lets the encoder skip all-zero (padded) flows. ``window=1``
+    works: a single record is a window of one (chapter 8).
+    """
+    sizes = _sizes(units)
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"units must be one or more positive sizes, got {units!r}")
+    if int(window) < 1 or int(n_features) < 1:
+        raise ValueError(f"window and n_features must be at least 1, got {window}, "
+                         f"{n_features}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    n_encoder = (len(sizes) + 1) // 2
+    inputs = keras.Input((window, n_features), name="window")
+    x = _scaled(inputs, scaling, mask=mask)
+    for i, width in enumerate(sizes[:n_encoder], 1):
+        x = layers.LSTM(width, return_sequences=i < n_encoder, name=f"encoder_{i}")(x)
+        x = layers.Dropout(dropout, name=f"encoder_dropout_{i}")(x)
+    x = layers.RepeatVector(window, name="repeat_code")(x)
+    for i, width in enumerate(sizes[n_encoder:], 1):
+        x = layers.LSTM(width, return_sequences=True, name=f"decoder_{i}")(x)
+        x = layers.Dropout(dropout, name=f"decoder_dropout_{i}")(x)
+    outputs = layers.TimeDistributed(layers.Dense(n_features), name="reconstruction")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse",
+                  steps_per_execution=steps_per_execution, jit_compile=False)
+    return model
+
+
+def _target_layer(model: keras.Model) -> str:
+    names = {layer.name for layer in model.layers}
+    for name in ("standardize", "signed_log"):  # the last scaling layer of models._scaled
+        if name in names:
+            return name
+    raise ValueError(f"model {model.name!r} has no scaling layer ('standardize' or "
+                     "'signed_log'): build it with build_lstm_autoencoder")
+
+
+def _as_windows(model: keras.Model, x, argument: str = "x") -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    expected = tuple(model.input_shape[1:])
+    if x.ndim != 3 or any(e is not None and e != s for e, s in zip(expected, x.shape[1:])):
+        raise ValueError(f"{argument} must be windows of shape (n, {expected[0]}, "
+                         f"{expected[1]}) for model {model.name!r}, got {x.shape}")
+    return x
+
+
+def padding_mask(x) -> np.ndarray:
+    """(windows, length) bool, True for real flows: a padded flow is all zeros.
+    Chapter 6 (LSTM autoencoder), section "Scores"; the same rule as
+    :class:`nidslib.models.PaddingMask`."""
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"x must be (windows, length, features), got shape {x.shape}")
+    return (x != 0).any(axis=-1)
+
+
+def _check_mask(mask, x: np.ndarray) -> np.ndarray:
+    if mask is None:
+        return padding_mask(x)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != x.shape[:2]:
+        raise ValueError(f"mask must have shape {x.shape[:2]} (windows, length), got "
+                         f"{mask.shape}")
+    return mask
+
+
+def _functions(model: keras.Model):
+    """``x -> scaled x`` (the targets) and ``x -> (scaled x, reconstruction)``, traced once
+    and cached on the model (set past Keras's attribute tracking, like training's)."""
+    cached = getattr(model, "_nidslib_anomaly", None)
+    if cached is None:
+        scaled = model.get_layer(_target_layer(model)).output
+        both = keras.Model(model.inputs, [scaled, model.outputs[0]])
+        spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+        targets = tf.function(lambda x: both(x, training=False)[0], input_signature=[spec])
+        pair = tf.function(lambda x: both(x, training=False), input_signature=[spec])
+        cached = (targets, pair)
+        object.__setattr__(model, "_nidslib_anomaly", cached)
+    return cached
+
+
+def _batched(function, x: np.ndarray, batch_size: int):
+    return [function(tf.constant(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
+
+
+def reconstruction_targets(model: keras.Model, x, batch_size: int = 4096) -> np.ndarray:
+    """What the autoencoder must output for ``x``: its own scaling layers' output.
+    Chapter 6 (LSTM autoencoder), section "Training on benign windows"."""
+    x = _as_windows(model, x)
+    targets, _ = _functions(model)
+    parts = [t.numpy() for t in _batched(targets, x, batch_size)]
+    return np.concatenate(parts) if parts else np.zeros(x.shape, np.float32)
+
+
+def fit_autoencoder(model: keras.Model, x_train, x_val, *, epochs: int = 50,
+                    patience: int = 10, batch_size: int = 256,
+                    verbose: int = 0) -> training.TrainingRun:
+    """Train ``model`` to reconstruct ``x_train`` (benign windows), early-stopped on the
+    reconstruction loss of ``x_val``; returns :func:`nidslib.training.fit`'s run.
+
+    Chapter 6 (LSTM autoencoder), section "Training on benign windows". The targets are
+    the model's scaled inputs (:func:`reconstruction_targets`); padded flows get a sample
+    weight of 0, so the loss is the MSE over real flows only. Validation windows should be
+    benign too: the loss monitored is how well *normal* traffic is reconstructed.
+    """
+    x_train = _as_windows(model, x_train, "x_train")
+    x_val = _as_windows(model, x_val, "x_val")
+    if not len(x_train) or not len(x_val):
+        raise ValueError(f"x_train and x_val must hold windows, got {len(x_train)} and "
+                         f"{len(x_val)}")
+    train = (x_train, reconstruction_targets(model, x_train),
+             padding_mask(x_train).astype(np.float32))
+    val = (x_val, reconstruction_targets(model, x_val), padding_mask(x_val).astype(np.float32))
+    return training.fit(model, train, val, epochs=epochs, patience=patience,
+                        batch_size=batch_size, verbose=verbose)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in ERROR_KINDS:
+        raise ValueError(f"kind must be one of {ERROR_KINDS}, not {kind!r}")
+
+
+def feature_errors(model: keras.Model, x, mask=None, kind: str = "mae",
+                   batch_size: int = 4096) -> np.ndarray:
+    """Per-window, per-feature reconstruction error: (windows, features).
+
+    Chapter 6 (LSTM autoencoder), section "Which features give an attack away". The
+    absolute (``kind="mae"``) or squared (``"mse"``) difference between the scaled window
+    and its reconstruction, averaged over the window's real flows; ``mask`` (windows,
+    length) marks them, default: every flow that is not all zeros (:func:`padding_mask`).
+    Errors are in units of the training standard deviation of each (log-scaled) feature.
+    """
+    _check_kind(kind)
+    x = _as_windows(model, x)
+    mask = _check_mask(mask, x)
+    _, pair = _functions(model)
+    out = np.zeros((len(x), x.shape[-1]), np.float64)
+    for start, (target, recon) in zip(range(0, len(x), batch_size),
+                                      _batched(pair, x, batch_size)):
+        diff = recon.numpy().astype(np.float64) - target.numpy()
+        diff = np.abs(diff) if kind == "mae" else diff * diff
+        weight = mask[start:start + batch_size].astype(np.float64)
+        # a window with no real flow (never made by make_windows) scores 0, not NaN
+        out[start:start + len(diff)] = ((diff * weight[..., None]).sum(axis=1)
+                                        / np.maximum(weight.sum(axis=1), 1.0)[:, None])
+    return out
+
+
+def anomaly_scores(model: keras.Model, x, mask=None, kind: str = "mae",
+                   batch_size: int = 4096) -> np.ndarray:
+    """One anomaly score per window: the mean of :func:`feature_errors` over features.
+    Chapter 6 (LSTM autoencoder), section "Scores". Never negative; 0 is a perfect
+    reconstruction."""
+    return feature_errors(model, x, mask, kind, batch_size).mean(axis=1)
+
+
+def _scores_1d(values, argument: str) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or not len(values):
+        raise ValueError(f"{argument} must be a non-empty 1-D array of scores, got shape "
+                         f"{values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError(f"{argument} holds {int((~np.isfinite(values)).sum())} NaN or "
+                         "infinite scores")
+    return values
+
+
+def threshold_for_fpr(benign_val_scores, fpr: float = 0.01) -> float:
+    """The smallest threshold that flags at most ``fpr`` of the benign *validation* windows.
+
+    Chapter 6 (LSTM autoencoder), section "Choosing the threshold". It is one of the
+    benign scores (the empirical ``1 - fpr`` quantile, rounded up); a window is flagged
+    when its score is above it. The operator states the false-alarm rate they can afford;
+    the test split then measures what they actually get.
+    """
+    scores = np.sort(_scores_1d(benign_val_scores, "benign_val_scores"))
+    if not 0.0 <= fpr < 1.0:
+        raise ValueError(f"fpr must be in [0, 1), got {fpr}")
+    allowed = int(np.floor(fpr * len(scores) + 1e-9))  # benign windows that may lie above
+    # At most `allowed` scores lie strictly above this one (ties only lower the count), and
+    # any smaller score would leave at least allowed + 1 above it.
+    return float(scores[len(scores) - 1 - allowed])
+
+
+def threshold_best_f1(val_scores, val_is_attack) -> float:
+    """The threshold with the best F1 for "attack" on the *validation* windows.
+
+    Chapter 6 (LSTM autoencoder), section "Choosing the threshold". Every distinct
+    validation score is tried (a window is flagged when its score is above the
+    threshold), plus one just below the smallest (flag everything); among equal F1s the
+    highest threshold (fewest alerts) wins. It uses the attack labels of the validation
+    split, which the purely unsupervised setting does not have.
+    """
+    scores = _scores_1d(val_scores, "val_scores")
+    positive = np.asarray(val_is_attack).astype(bool)
+    if positive.shape != scores.shape:
+        raise ValueError(f"val_is_attack must have one entry per score ({len(scores)}), "
+                         f"got shape {positive.shape}")
+    if not positive.any():
+        raise ValueError("val_is_attack has no attack window: F1 is undefined")
+    candidates = np.unique(scores)
+    candidates = np.concatenate([[np.nextafter(candidates[0], -np.inf)], candidates])
+    order = np.argsort(scores)
+    sorted_scores, sorted_pos = scores[order], positive[order]
+    # windows at or below each candidate: searchsorted on the sorted scores
+    at_or_below = np.searchsorted(sorted_scores, candidates, side="right")
+    pos_cum = np.concatenate([[0], np.cumsum(sorted_pos)])
+    tp = positive.sum() - pos_cum[at_or_below]
+    flagged = len(scores) - at_or_below
+    f1 = 2 * tp / (flagged + positive.sum())
+    best = np.flatnonzero(f1 >= f1.max() - 1e-12)[-1]
+    return float(candidates[best])
+
+
+class KerasClassifier:
+    """A Keras classifier with a scikit-learn style ``predict`` that returns class names.
+
+    Chapter 6 (LSTM autoencoder), section "A two-stage detector". ``model`` outputs class
+    probabilities (softmax over ``classes``); ``predict`` returns ``classes[argmax]``
+    through :func:`nidslib.training.predict_labels`. Lets a chapter 3-5 network be the
+    second stage of :class:`TwoStageDetector`.
+    """
+
+    def __init__(self, model: keras.Model, classes):
+        self.model = model
+        self.classes_ = np.asarray(list(classes), dtype=object)
+        if self.classes_.size < 2:
+            raise ValueError(f"classes must name at least two classes, got {list(classes)}")
+
+    def predict(self, x) -> np.ndarray:
+        return self.classes_[training.predict_labels(self.model, x)]
+
+
+def _last_flow(x: np.ndarray) -> np.ndarray:
+    return x[:, -1, :]
+
+
+class TwoStageDetector:
+    """The autoencoder flags anomalous windows; a supervised classifier names the family.
+
+    Chapter 6 (LSTM autoencoder), section "A two-stage detector". ``classifier`` is
+    anything with ``predict`` returning class names (or integer ids into ``classes``): a
+    scikit-learn pipeline over single flows such as
+    ``nidslib.balancing.make_pipeline(RandomForestClassifier(...), "class_weight")``
+    (the book's choice), or a Keras network wrapped in :class:`KerasClassifier`.
+    ``classifier_input`` turns windows into what the classifier reads; the default is the
+    last flow of each window, ``x[:, -1, :]`` (the flow a window is labelled by); pass
+    ``lambda x: x`` for a window model. ``predict`` returns, per window:
+    ``benign_label`` when the score is not above ``threshold``; otherwise the classifier's
+    family, or ``unknown_label`` when the classifier calls the flagged window benign (an
+    anomaly it has no name for, e.g. an attack family it never saw).
+    """
+
+    def __init__(self, autoencoder: keras.Model, classifier, threshold: float, *, classes,
+                 benign_label="Benign", unknown_label="Unknown attack",
+                 classifier_input=None, kind: str = "mae"):
+        if not hasattr(classifier, "predict"):
+            raise ValueError(f"classifier must have a predict method, got "
+                             f"{type(classifier).__name__}")
+        if not np.isfinite(threshold):
+            raise ValueError(f"threshold must be a finite number, got {threshold}")
+        self.classes = list(classes)
+        if benign_label not in self.classes:
+            raise ValueError(f"benign_label {benign_label!r} is not among classes "
+                             f"{self.classes}")
+        if unknown_label in self.classes:
+            raise ValueError(f"unknown_label {unknown_label!r} must differ from every class")
+        _check_kind(kind)
+        self.autoencoder, self.classifier = autoencoder, classifier
+        self.threshold, self.kind = float(threshold), kind
+        self.benign_label, self.unknown_label = benign_label, unknown_label
+        self.classifier_input = classifier_input or _last_flow
+
+    @property
+    def classes_(self) -> list:
+        """Every label ``predict`` can return: ``classes`` then ``unknown_label``."""
+        return [*self.classes, self.unknown_label]
+
+    def scores(self, x, mask=None) -> np.ndarray:
+        """The autoencoder's anomaly score of each window (:func:`anomaly_scores`)."""
+        return anomaly_scores(self.autoencoder, x, mask, self.kind)
+
+    def flag(self, x, mask=None) -> np.ndarray:
+        """True for windows whose score is above the threshold (stage one)."""
+        return self.scores(x, mask) > self.threshold
+
+    def name(self, x) -> np.ndarray:
+        """Stage two alone: the classifier's class name for each window."""
+        x = np.asarray(x, dtype=np.float32)
+        if not len(x):
+            return np.zeros(0, dtype=object)
+        names = decode_labels(self.classifier.predict(self.classifier_input(x)), self.classes)
+        return np.asarray(names, dtype=object)
+
+    def predict(self, x, mask=None) -> np.ndarray:
+        """Class names per window: benign, an attack family, or ``unknown_label``."""
+        x = np.asarray(x, dtype=np.float32)
+        flagged = self.flag(x, mask)
+        out = np.full(len(x), self.benign_label, dtype=object)
+        names = self.name(x[flagged])  # the classifier sees flagged windows only
+        out[flagged] = np.where(names == self.benign_label, self.unknown_label, names)
+        return out
