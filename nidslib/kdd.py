@@ -4,16 +4,27 @@ The files download through pooch, pinned by SHA-256, into ``data_home()``; a fil
 there is used as is, without the network. Each loader returns a canonical frame: the 41
 snake_case KDD features, ``label`` (the attack name), ``category`` (normal, DoS, Probe,
 R2L, U2R), ``is_attack``, and for NSL-KDD the ``difficulty`` score.
+
+Chapter 8 (reality check) runs the book's models on them with the helpers at the end:
+:func:`kdd_preprocessor` (one-hot encoding fitted on training records only),
+:func:`validation_split` (early stopping and thresholds tuned on training records only),
+:func:`unseen_attacks`, :func:`copies_of` (test rows that are copies of training rows) and
+:func:`skip_remaining_cells` (the chapter's skip path when the files cannot be had).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pooch
 import pyarrow as pa
 from pyarrow import csv as pa_csv
+
+from sklearn.compose import ColumnTransformer
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import OneHotEncoder
 
 from nidslib import schema
 from nidslib.datasets import data_home
@@ -35,6 +46,8 @@ _NSL_KDD_MIRROR = "https://raw.githubusercontent.com/defcom17/NSL_KDD/master/"
 KDDCUP99_FILE = "kddcup.data_10_percent.gz"
 _KDDCUP99_URL = "https://ndownloader.figshare.com/files/5976042"
 _KDDCUP99_SHA256 = "8045aca0d84e70e622d1148d7df782496f6333bf6eb979a1b0837c42a9fd9561"
+# The five classes of the literature's "5-class" results, normal first (the benign class).
+KDD_CATEGORIES: tuple[str, ...] = ("normal", "DoS", "Probe", "R2L", "U2R")
 
 
 def fetch(subfolder: str, filename: str, url: str, sha256: str) -> Path:
@@ -98,3 +111,126 @@ def _read_kdd(path: Path, names: list[str]) -> pd.DataFrame:
                                  f"known: {sorted(schema.KDD_ATTACK_CATEGORY)}")
     return raw.assign(label=label, category=category.astype("str"),
                       is_attack=(label != "normal").to_numpy())
+
+
+# --- Chapter 8 (reality check): preparing the records for the book's models ---------------
+
+
+def _check_frame(frame, name: str, needed=("label",)) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"{name} must be a DataFrame from load_nsl_kdd/load_kddcup99, "
+                         f"not {type(frame).__name__}")
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks the columns {missing}; expected a frame from "
+                         f"load_nsl_kdd/load_kddcup99")
+
+
+def kdd_preprocessor() -> ColumnTransformer:
+    """The 41 KDD features as numbers: one-hot text columns, numeric columns raw.
+
+    Chapter 8 (reality check), section "The files and their encoding". ``protocol_type``,
+    ``service`` and ``flag`` become one-hot columns (``OneHotEncoder(handle_unknown=
+    "ignore")``: a service first seen in a test file becomes all zeros, not an error); the
+    38 numeric features pass through unscaled, because the book's Keras models scale inside
+    (:func:`nidslib.models.fit_scaling`) and the classical baselines inside
+    :func:`nidslib.balancing.make_pipeline`. Fit it on training records only (BOOK rule 3):
+    the categories it knows are then those of the training file. Output: a dense float
+    array (cast it to float32 for Keras), one-hot columns first, named by
+    ``get_feature_names_out()``; other columns of the frame (``label``, ``category``, ...)
+    are dropped.
+    """
+    text = list(schema.KDD_TEXT_FEATURES)
+    numeric = [c for c in schema.KDD_FEATURES if c not in text]
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)
+    return ColumnTransformer([("onehot", encoder, text), ("numeric", "passthrough", numeric)],
+                             remainder="drop", verbose_feature_names_out=False)
+
+
+def validation_split(frame: pd.DataFrame, fraction: float = 0.1, seed: int = 0
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a *training* file into (train, validation), stratified by ``category``.
+
+    Chapter 8 (reality check), section "The files and their encoding". Early stopping and
+    thresholds are tuned on these validation records, never on KDDTest+ or KDDTest-21: a
+    number tuned on the test file is no longer a test result. ``fraction`` of the rows
+    (per category) go to validation, chosen with ``seed``; both parts keep their index.
+    """
+    _check_frame(frame, "frame", ("category",))
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction}")
+    train, val = train_test_split(frame, test_size=fraction, random_state=seed,
+                                  stratify=frame["category"])
+    return train.sort_index(), val.sort_index()
+
+
+def category_codes(frame: pd.DataFrame) -> np.ndarray:
+    """``frame["category"]`` as integer ids into :data:`KDD_CATEGORIES` (normal is 0).
+
+    Chapter 8 (reality check), section "The files and their encoding": the labels a Keras
+    softmax model of five classes is trained on.
+    """
+    _check_frame(frame, "frame", ("category",))
+    unknown = sorted(set(frame["category"]) - set(KDD_CATEGORIES))
+    if unknown:
+        raise ValueError(f"frame['category'] holds {unknown}; expected {list(KDD_CATEGORIES)}")
+    return pd.Categorical(frame["category"], categories=KDD_CATEGORIES).codes.astype(np.int64)
+
+
+def unseen_attacks(train: pd.DataFrame, test: pd.DataFrame) -> list[str]:
+    """Attack names of ``test`` that never occur in ``train``, sorted.
+
+    Chapter 8 (reality check), section "Attacks never seen in training". In NSL-KDD,
+    KDDTest+ holds 37 attack names, KDDTrain+ 22, and 17 of the test file's are new: a
+    classifier cannot name what it never saw, but it may still flag it as an attack.
+    """
+    _check_frame(train, "train")
+    _check_frame(test, "test")
+    return sorted(set(test["label"]) - set(train["label"]) - {"normal"})
+
+
+def _row_keys(frame: pd.DataFrame) -> np.ndarray:
+    # one 64-bit hash per row over the 41 features and the label
+    columns = [*schema.KDD_FEATURES, "label"]
+    return pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+
+
+def copies_of(test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
+    """True for each ``test`` row whose 41 features and label equal some ``train`` row's.
+
+    Chapter 8 (reality check), section "KDD Cup 99: duplicates and random splits". On a
+    random split of a file full of duplicates, such test rows were in effect seen during
+    training: the model is scored on memory, not on generalisation. Rows are compared
+    through 64-bit hashes (a false match needs a hash collision).
+    """
+    _check_frame(test, "test", (*schema.KDD_FEATURES, "label"))
+    _check_frame(train, "train", (*schema.KDD_FEATURES, "label"))
+    return np.isin(_row_keys(test), _row_keys(train))
+
+
+def skip_remaining_cells(reason: str) -> None:
+    """Print why, then make every later cell of the running notebook a no-op.
+
+    Chapter 8 (reality check), section "The files and their encoding" (the skip path):
+    the chapter needs the genuine NSL-KDD and KDD Cup 99 files, and when they are neither
+    in the data home nor downloadable it must still execute without error (a reader
+    offline, CI without the files). Registers an
+    IPython input transformer that empties each later cell before it runs, so the
+    chapter's code needs no ``if`` around every cell; restart the kernel to undo it.
+    Outside IPython it raises ``RuntimeError`` with the reason.
+    """
+    if not reason:
+        raise ValueError("reason must say why the rest is skipped, got an empty string")
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is None:
+        raise RuntimeError(reason)
+    print(f"Skipping the rest of this chapter: {reason}")
+    shell.input_transformers_cleanup.append(_skip_cell)
+
+
+def _skip_cell(lines: list[str]) -> list[str]:
+    return []

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pooch
 import pytest
 
@@ -122,3 +123,114 @@ def test_malformed_nsl_kdd_file(monkeypatch, tmp_path, line, message):
 def test_unknown_split():
     with pytest.raises(ValueError, match="split must be one of"):
         kdd.load_nsl_kdd("validation")
+
+
+# --- Chapter 8 helpers ----------------------------------------------------------------------
+
+TRAIN_NAMES = {"back", "buffer_overflow", "ftp_write", "guess_passwd", "imap", "ipsweep", "land",
+               "loadmodule", "multihop", "neptune", "nmap", "normal", "perl", "phf", "pod",
+               "portsweep", "rootkit", "satan", "smurf", "spy", "teardrop", "warezclient",
+               "warezmaster"}
+
+
+def test_nsl_kdd_label_sets(nsl_kdd):
+    assert set(nsl_kdd["train"]["label"]) == TRAIN_NAMES
+    assert set(nsl_kdd["train_20"]["label"]) <= TRAIN_NAMES
+    assert set(nsl_kdd["test_21"]["label"]) == set(nsl_kdd["test"]["label"])
+    assert set(nsl_kdd["test"]["category"]) == set(kdd.KDD_CATEGORIES)
+
+
+def test_unseen_attacks_on_the_genuine_files(nsl_kdd):
+    unseen = kdd.unseen_attacks(nsl_kdd["train"], nsl_kdd["test"])
+    assert len(unseen) == 17 and unseen == sorted(unseen) and "normal" not in unseen
+    assert not set(unseen) & TRAIN_NAMES
+    assert int(nsl_kdd["test"]["label"].isin(unseen).sum()) == 3_750
+    assert kdd.unseen_attacks(nsl_kdd["train"], nsl_kdd["train_20"]) == []
+
+
+def test_preprocessor_on_the_genuine_files(nsl_kdd):
+    train, val = kdd.validation_split(nsl_kdd["train"], fraction=0.1, seed=0)
+    encoder = kdd.kdd_preprocessor().fit(train)
+    x = encoder.transform(nsl_kdd["test"])
+    names = list(encoder.get_feature_names_out())
+    # 3 protocols, the 69 services and 11 flags of the training part, then 38 numeric columns
+    assert x.shape == (22_544, 121) and names[-38:] == [
+        c for c in schema.KDD_FEATURES if c not in schema.KDD_TEXT_FEATURES]
+    assert (x[:, :83].sum(axis=1) == 3).all()  # every test value was seen in training
+    # the one record of service http_2784 went to validation: it encodes as no service
+    rare = val[val["service"] == "http_2784"]
+    assert len(rare) == 1 and encoder.transform(rare)[0, :83].sum() == 2
+
+
+def text_frame(rows) -> pd.DataFrame:
+    numeric = [c for c in schema.KDD_FEATURES if c not in schema.KDD_TEXT_FEATURES]
+    frame = pd.DataFrame(rows, columns=["protocol_type", "service", "flag", "label"])
+    for i, column in enumerate(numeric):
+        frame[column] = float(i)
+    frame["category"] = frame["label"].map(schema.KDD_ATTACK_CATEGORY)
+    return frame[[*schema.KDD_FEATURES, "label", "category"]]
+
+
+def test_preprocessor_encodes_text_and_passes_numbers_raw():
+    train = text_frame([("tcp", "http", "SF", "normal"), ("udp", "dns", "S0", "neptune")])
+    test = text_frame([("icmp", "http", "SF", "normal")])  # icmp never seen in training
+    test["src_bytes"] = 1e9
+    encoder = kdd.kdd_preprocessor().fit(train)
+    names = list(encoder.get_feature_names_out())
+    assert names[:6] == ["protocol_type_tcp", "protocol_type_udp", "service_dns",
+                         "service_http", "flag_S0", "flag_SF"]
+    row = encoder.transform(test)[0]
+    assert list(row[:6]) == [0, 0, 0, 1, 0, 1]
+    assert row[names.index("src_bytes")] == 1e9 and row[names.index("duration")] == 0.0
+
+
+def test_validation_split_is_stratified_disjoint_and_repeatable():
+    frame = text_frame([("tcp", "http", "SF", "normal")] * 80 + [("tcp", "http", "S0", "neptune")] * 20)
+    train, val = kdd.validation_split(frame, fraction=0.2, seed=3)
+    assert len(val) == 20 and (val["category"] == "DoS").sum() == 4
+    assert not set(train.index) & set(val.index) and len(train) + len(val) == len(frame)
+    assert train.index.is_monotonic_increasing
+    again = kdd.validation_split(frame, fraction=0.2, seed=3)[1]
+    assert val.index.equals(again.index)
+    assert not val.index.equals(kdd.validation_split(frame, fraction=0.2, seed=4)[1].index)
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.1])
+def test_validation_split_rejects_bad_fractions(fraction):
+    frame = text_frame([("tcp", "http", "SF", "normal")] * 10)
+    with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\)"):
+        kdd.validation_split(frame, fraction=fraction)
+
+
+def test_category_codes():
+    frame = text_frame([("tcp", "http", "SF", n) for n in ("normal", "smurf", "satan", "spy", "perl")])
+    assert list(kdd.category_codes(frame)) == [0, 1, 2, 3, 4]
+    frame.loc[0, "category"] = "Benign"
+    with pytest.raises(ValueError, match=r"holds \['Benign'\]"):
+        kdd.category_codes(frame)
+    with pytest.raises(ValueError, match="lacks the columns"):
+        kdd.category_codes(frame.drop(columns="category"))
+
+
+def test_copies_of_compares_features_and_label():
+    train = text_frame([("tcp", "http", "SF", "normal"), ("udp", "dns", "S0", "neptune")])
+    test = text_frame([("tcp", "http", "SF", "normal"), ("tcp", "http", "SF", "back"),
+                       ("udp", "dns", "S0", "neptune"), ("udp", "dns", "SF", "neptune")])
+    assert list(kdd.copies_of(test, train)) == [True, False, True, False]
+    with pytest.raises(ValueError, match="test must be a DataFrame"):
+        kdd.copies_of(test.to_numpy(), train)
+
+
+def test_copies_of_on_a_random_split_of_kddcup99(kddcup99):
+    sample = kddcup99.sample(50_000, random_state=0)
+    train, test = sample.iloc[:35_000], sample.iloc[35_000:]
+    copies = kdd.copies_of(test, train)
+    assert 0.6 < copies.mean() < 0.9  # most of the file is duplicated
+    assert not kdd.copies_of(test[~copies], train).any()
+
+
+def test_skip_remaining_cells_outside_ipython():
+    with pytest.raises(RuntimeError, match="files are missing"):
+        kdd.skip_remaining_cells("files are missing")
+    with pytest.raises(ValueError, match="reason must say why"):
+        kdd.skip_remaining_cells("")
