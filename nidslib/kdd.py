@@ -14,6 +14,8 @@ Chapter 8 (reality check) runs the book's models on them with the helpers at the
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -208,7 +210,7 @@ def copies_of(test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
     return np.isin(_row_keys(test), _row_keys(train))
 
 
-def skip_remaining_cells(reason: str) -> None:
+def skip_remaining_cells(reason: str, notebook=None) -> None:
     """Print why, then make every later cell of the running notebook a no-op.
 
     Chapter 8 (reality check), section "The files and their encoding" (the skip path):
@@ -217,6 +219,9 @@ def skip_remaining_cells(reason: str) -> None:
     offline, CI without the files). Registers an
     IPython input transformer that empties each later cell before it runs, so the
     chapter's code needs no ``if`` around every cell; restart the kernel to undo it.
+    ``notebook`` (the chapter's file, relative to the kernel's folder) lets the book still
+    build: every ``{glue:text}`` key of its prose is glued as NaN, since the cells that
+    would compute them never run, and a missing key fails the build.
     Outside IPython it raises ``RuntimeError`` with the reason.
     """
     if not reason:
@@ -229,7 +234,24 @@ def skip_remaining_cells(reason: str) -> None:
     if shell is None:
         raise RuntimeError(reason)
     print(f"Skipping the rest of this chapter: {reason}")
+    if notebook is not None:
+        from myst_nb import glue  # only a notebook being executed needs it
+
+        for key in prose_glue_keys(notebook):
+            glue(key, float("nan"), display=False)
     shell.input_transformers_cleanup.append(_skip_cell)
+
+
+def prose_glue_keys(notebook) -> list[str]:
+    """The keys of the ``{glue:text}`` roles in a notebook's markdown cells, sorted.
+    Chapter 8 (reality check), the skip path of :func:`skip_remaining_cells`."""
+    path = Path(notebook)
+    if not path.exists():
+        raise FileNotFoundError(f"{path.resolve()} not found: pass the chapter's own file, "
+                                f"relative to the folder the kernel runs in")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    prose = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return sorted(set(re.findall(r"\{glue:text\}`([^`:]+)", prose)))
 
 
 def _skip_cell(lines: list[str]) -> list[str]:

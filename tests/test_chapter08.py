@@ -6,6 +6,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from nidslib import kdd
+
 CHAPTER = Path(__file__).parents[1] / "chapters" / "08_reality_check.ipynb"
 
 
@@ -39,5 +41,9 @@ def test_chapter_skips_with_a_reason_without_the_files(monkeypatch, tmp_path):
     assert str(home / "nsl-kdd") in printed and "KDDTrain+.txt" in printed
     assert "https://raw.githubusercontent.com/defcom17/NSL_KDD/master/KDDTrain+.txt" in printed
     assert not (home / "nsl-kdd" / "KDDTrain+.txt").exists()
+    # the prose's numbers are glued as NaN, so that the book still builds without them
+    glued = {out.metadata["scrapbook"]["name"] for out in code[load].outputs
+             if "scrapbook" in out.get("metadata", {})}
+    assert glued == set(kdd.prose_glue_keys(CHAPTER)) and len(glued) > 20
     later = [cell for cell in code[load + 1:] if cell.outputs]
     assert later == [], f"cells after the skip produced output: {later[0].source[:80]!r}"

@@ -1,5 +1,6 @@
 """NSL-KDD and KDD Cup 99 on the genuine files; downloads without a network."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -234,3 +235,13 @@ def test_skip_remaining_cells_outside_ipython():
         kdd.skip_remaining_cells("files are missing")
     with pytest.raises(ValueError, match="reason must say why"):
         kdd.skip_remaining_cells("")
+
+
+def test_prose_glue_keys_reads_the_markdown_roles(tmp_path):
+    notebook = tmp_path / "chapter.ipynb"
+    notebook.write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "source": ["A {glue:text}`rows:,` and ", "{glue:text}`f1:.3f`"]},
+        {"cell_type": "code", "source": ["glue('ignored', 1)"]}]}))
+    assert kdd.prose_glue_keys(notebook) == ["f1", "rows"]
+    with pytest.raises(FileNotFoundError, match="missing.ipynb"):
+        kdd.prose_glue_keys(tmp_path / "missing.ipynb")
