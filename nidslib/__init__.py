@@ -10,7 +10,9 @@ One module per concern, in the order the data flows through the book:
 - ``balancing``: chapter 2's pipeline factory (scaling, resampling, class weights);
 - ``evaluation``, ``plots``: the reports and figures every chapter uses;
 - ``training``, ``models``, ``sequences``, ``search``: the book's seed call and training
-  loop, the Keras model builders, windows of flows, and random search (chapters 3-5).
+  loop, the Keras model builders, windows of flows, and random search (chapters 3-5);
+- ``anomaly``: chapter 6's LSTM autoencoder, its thresholds and the two-stage detector;
+- ``compression``: chapter 7's pruning, quantized exports, distillation and their measurement.
 
 Each public function's docstring names the chapter that explains it.
 """
