@@ -105,22 +105,11 @@ def sklearn_row(name, estimator, x, y, x_test):
     fitted = pipeline[-1]
     if isinstance(fitted, balancing.ClassWeighted):  # the pipeline's class-weight wrapper
         fitted = fitted.estimator_
-    batch = np.concatenate([x_test] * int(np.ceil(4096 / len(x_test))))[:4096]
-    pipeline.predict(batch)
-    best = min(_timed(pipeline.predict, batch) for _ in range(5))
-    singles = [_timed(pipeline.predict, x_test[i:i + 1]) for i in range(200)]
-    latency = float(np.median(singles))
+    speed = training.call_speed(pipeline.predict, x_test, batch_sizes=(4096, 1))
     return {"model": name, "kind": "scikit-learn",
             "parameters": sklearn_parameters(fitted),
             "train_rows": len(y), "batch_size": np.nan, "train_s_per_epoch": np.nan,
-            "fit_seconds": fit_seconds, "flows_per_s@4096": 4096 / best,
-            "flows_per_s@1": 1 / latency, "latency_ms@1": 1000 * latency}
-
-
-def _timed(function, batch) -> float:
-    start = time.perf_counter()
-    function(batch)
-    return time.perf_counter() - start
+            "fit_seconds": fit_seconds, **speed}
 
 
 def main():

@@ -568,28 +568,6 @@ def file_sizes(path) -> dict:
     return {"size_bytes": len(content), "gzip_bytes": len(gzip.compress(content, 9, mtime=0))}
 
 
-def _runner_speed(runner, x, batch_size, repeats, single_calls):
-    x = np.asarray(x, dtype=np.float32)
-    runner._run(x[:1])
-    times = []
-    for i in range(single_calls):
-        sample = x[i % len(x)][None]
-        start = time.perf_counter()
-        runner._run(sample)
-        times.append(time.perf_counter() - start)
-    batch = np.resize(x, (batch_size, *x.shape[1:]))  # repeats rows when x is short
-    runner._run(batch)
-    best = min(_elapsed(runner._run, batch) for _ in range(repeats))
-    return {f"flows_per_s@{batch_size}": batch_size / best,
-            "latency_ms@1": 1000.0 * float(np.median(times))}
-
-
-def _elapsed(function, batch) -> float:
-    start = time.perf_counter()
-    function(batch)
-    return time.perf_counter() - start
-
-
 def _keras_file_sizes(model) -> dict:
     """Sizes of the ``.keras`` file of an uncompiled copy: what ships has no optimizer state
     (Adam's two moments would triple the file)."""
@@ -628,7 +606,7 @@ def measure(model, x, y, *, classes, path=None, benign_label="Benign", batch_siz
             sizes = file_sizes(path)
     elif hasattr(model, "predict_scores") and hasattr(model, "path"):
         scores = model.predict_scores(x)
-        speed = _runner_speed(model, x, batch_size, repeats, single_calls)
+        speed = training.call_speed(model._run, x, (batch_size, 1), repeats, single_calls)
         sizes = file_sizes(path or model.path)
     else:
         raise ValueError(f"model must be a keras.Model, a TFLiteRunner or an ONNXRunner, "

@@ -26,7 +26,7 @@ import tensorflow as tf
 # has traced a few models) would land in cell outputs; errors still show.
 tf.get_logger().setLevel("ERROR")
 
-__all__ = ["SEED", "TrainingRun", "fit", "inference_speed", "predict_labels",
+__all__ = ["SEED", "TrainingRun", "call_speed", "fit", "inference_speed", "predict_labels",
            "predict_scores", "set_seed"]
 
 SEED = 0  # the book's seed
@@ -163,39 +163,50 @@ def inference_speed(model: keras.Model, x, batch_sizes=(4096, 1), repeats: int =
     """Throughput (flows or windows per second) of direct calls at each batch size.
 
     Chapter 3 (CNN), section "Keeping score"; chapter 7 compares compressed models with it.
-    For each batch size the traced call (:func:`predict_scores`'s, never
-    ``model.predict``) is warmed up once, then timed: at batch 1 as the median of
-    ``single_calls`` calls on successive samples (also reported as latency in
-    milliseconds), at larger sizes as the best of ``repeats`` passes over the batch.
-    Returns ``{"flows_per_s@4096": ..., "flows_per_s@1": ..., "latency_ms@1": ...}``.
-    Timings vary from run to run by tens of percent on a shared machine: report them,
-    never compare them in a test.
+    :func:`call_speed` of the traced call (:func:`predict_scores`'s, never
+    ``model.predict``). Returns ``{"flows_per_s@4096": ..., "flows_per_s@1": ...,
+    "latency_ms@1": ...}``.
     """
     function = _serving_function(model)
+    return call_speed(lambda batch: function(batch).numpy(), x, batch_sizes, repeats,
+                      single_calls)
+
+
+def call_speed(call, x, batch_sizes=(4096, 1), repeats: int = 5,
+               single_calls: int = 200) -> dict:
+    """Throughput and single-flow latency of ``call``, any function from a float32 batch
+    (a NumPy array) to scores.
+
+    Chapter 3 (CNN), section "Keeping score"; the one timer of the book: a Keras model's
+    traced call (:func:`inference_speed`), a TFLite or ONNX runner (chapter 7,
+    :func:`nidslib.compression.measure`), a scikit-learn pipeline's ``predict``
+    (``benchmarks/models.py``). For each batch size ``call`` is warmed up once, then timed:
+    at batch 1 as the median of ``single_calls`` calls on successive samples (also reported
+    as latency in milliseconds), at larger sizes as the best of ``repeats`` calls on a
+    batch of that many rows of ``x`` (repeated when ``x`` is shorter). Timings vary from
+    run to run by tens of percent on a shared machine: report them, never compare them in
+    a test.
+    """
     x = np.asarray(x, dtype=np.float32)
+    if not len(x):
+        raise ValueError("x is empty: timing needs at least one input")
     result = {}
     for size in batch_sizes:
         if size == 1:
-            samples = [tf.constant(x[i % len(x)][None]) for i in range(single_calls)]
-            function(samples[0])
-            times = []
-            for sample in samples:
-                start = time.perf_counter()
-                function(sample).numpy()
-                times.append(time.perf_counter() - start)
-            median = float(np.median(times))
+            samples = [x[i % len(x)][None] for i in range(single_calls)]
+            call(samples[0])
+            median = float(np.median([_timed(call, sample) for sample in samples]))
             result["flows_per_s@1"] = 1.0 / median
             result["latency_ms@1"] = 1000.0 * median
         else:
-            reps = int(np.ceil(size / len(x)))
-            batch = tf.constant(np.concatenate([x] * reps)[:size] if reps > 1 else x[:size])
-            function(batch).numpy()
-            best = min(_timed(function, batch) for _ in range(repeats))
+            batch = np.resize(x, (size, *x.shape[1:]))  # the first `size` rows, repeated
+            call(batch)
+            best = min(_timed(call, batch) for _ in range(repeats))
             result[f"flows_per_s@{size}"] = size / best
     return result
 
 
-def _timed(function, batch) -> float:
+def _timed(call, batch) -> float:
     start = time.perf_counter()
-    function(batch).numpy()
+    call(batch)
     return time.perf_counter() - start

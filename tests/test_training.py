@@ -87,3 +87,19 @@ def test_inference_speed_reports_both_batch_sizes():
     assert set(speed) == {"flows_per_s@256", "flows_per_s@1", "latency_ms@1"}
     assert all(v > 0 for v in speed.values())
     assert speed["flows_per_s@1"] == pytest.approx(1000 / speed["latency_ms@1"])
+
+
+def test_call_speed_times_any_function_on_batches_of_the_asked_size():
+    seen = []
+    x = np.arange(30, dtype=np.float32).reshape(10, 3)
+    speed = training.call_speed(lambda batch: seen.append(batch.copy()), x,
+                                batch_sizes=(25, 1), repeats=3, single_calls=4)
+    assert set(speed) == {"flows_per_s@25", "flows_per_s@1", "latency_ms@1"}
+    big = [b for b in seen if len(b) == 25]
+    assert len(big) == 4  # one warm-up, three timed
+    np.testing.assert_array_equal(big[0][:10], x)  # rows repeat when x is short
+    np.testing.assert_array_equal(big[0][20:], x[:5])
+    singles = [b for b in seen if len(b) == 1]
+    assert len(singles) == 5 and all(b.dtype == np.float32 for b in singles)
+    with pytest.raises(ValueError, match="empty"):
+        training.call_speed(lambda batch: None, x[:0])
