@@ -32,7 +32,7 @@ unit: $(VENV)/.installed
 	$(BIN)/python -m pytest tests
 
 notebooks: $(VENV)/.installed
-	$(BIN)/python -m pytest --nbval-lax --sanitize-with tests/nbval_sanitize.cfg chapters
+	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg chapters
 
 # The HTML from the outputs stored in the notebooks (no execution), warnings as errors.
 html: $(VENV)/.installed
