@@ -8,8 +8,8 @@ Usage (from the repository root):
 It builds the variants as chapter 7 builds them (same data, seeds and settings: the teacher
 CNN, magnitude pruning to 80 %, structured pruning to half the channels, the TFLite float32 /
 float16 / dynamic / int8 and ONNX exports, Keras int8, the distilled student and its
-exports, and the same student trained on labels alone), then times each through ``nidslib.compression.measure`` with more repetitions
-than the chapter. TensorFlow runs on one thread (``compression.use_one_core()`` before
+exports, and the same student trained on labels alone), then times each through ``nidslib.export.measure`` with more repetitions
+than the chapter. TensorFlow runs on one thread (``export.use_one_core()`` before
 anything else), TFLite with ``num_threads=1``, onnxruntime with one intra-op thread. Every
 export passes its parity check before it is timed. The machine is shared: expect ±50 %.
 """
@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from nidslib import training  # first: sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads
-from nidslib import cleaning, compression, datasets, models
+from nidslib import cleaning, compression, datasets, export, models
 
-compression.use_one_core()
+export.use_one_core()
 
 import keras  # noqa: E402
 
@@ -92,9 +92,9 @@ def build_variants(folder: Path, dataset: str = "twin", benign_keep: float = 0.2
     training.fit(alone, train, val, epochs=25, patience=patience)
 
     def tflite(model, name, quantization="float32"):
-        path = compression.export_tflite(model, folder / f"{name}.tflite", quantization,
-                                         representative=train[0])
-        return compression.TFLiteRunner(path)
+        path = export.export_tflite(model, folder / f"{name}.tflite", quantization,
+                                    representative=train[0])
+        return export.TFLiteRunner(path)
 
     variants = {
         "teacher (Keras)": (teacher, None),
@@ -102,9 +102,9 @@ def build_variants(folder: Path, dataset: str = "twin", benign_keep: float = 0.2
         "teacher, TFLite float16": (tflite(teacher, "t16", "float16"), teacher),
         "teacher, TFLite dynamic": (tflite(teacher, "tdyn", "dynamic"), teacher),
         "teacher, TFLite int8": (tflite(teacher, "t8", "int8"), teacher),
-        "teacher, ONNX float32": (compression.ONNXRunner(
-            compression.export_onnx(teacher, folder / "t.onnx")), teacher),
-        "teacher, Keras int8": (compression.quantize_keras(teacher), teacher),
+        "teacher, ONNX float32": (export.ONNXRunner(
+            export.export_onnx(teacher, folder / "t.onnx")), teacher),
+        "teacher, Keras int8": (export.quantize_keras(teacher), teacher),
         "pruned 80 % (Keras)": (pruned, None),
         "pruned 80 %, TFLite float32": (tflite(pruned, "p32"), pruned),
         "narrow (Keras)": (narrow, None),
@@ -133,11 +133,11 @@ def main(argv=None) -> pd.DataFrame:
                 kind = "int8" if "int8" in name else name.split()[-1]
                 scores = (training.predict_scores(runnable, x_test)
                           if isinstance(runnable, keras.Model) else runnable.predict_scores(x_test))
-                row.update(compression.check_parity(
+                row.update(export.check_parity(
                     training.predict_scores(source, x_test), scores,
                     min_agreement=BOUNDS[kind][0], max_abs_diff=BOUNDS[kind][1], name=name))
-            row.update(compression.measure(runnable, x_test, y_test, classes=families,
-                                           repeats=args.repeats, single_calls=args.single_calls))
+            row.update(export.measure(runnable, x_test, y_test, classes=families,
+                                      repeats=args.repeats, single_calls=args.single_calls))
             rows.append(row)
             print(f"{name:32s} {row['size_bytes']:>9,} B {row['latency_ms@1']:8.3f} ms "
                   f"{row['flows_per_s@4096']:>12,.0f} flows/s  macro-F1 {row['macro_f1']:.3f}",

@@ -12,7 +12,8 @@ One module per concern, in the order the data flows through the book:
 - ``training``, ``models``, ``sequences``, ``search``: the book's seed call and training
   loop, the Keras model builders, windows of flows, and random search (chapters 3-5);
 - ``anomaly``: chapter 6's LSTM autoencoder, its thresholds and the two-stage detector;
-- ``compression``: chapter 7's pruning, quantized exports, distillation and their measurement.
+- ``compression``, ``export``: chapter 7's pruning and distillation; its TFLite and ONNX exports,
+  their runtimes, parity checks and measurements.
 
 Each public function's docstring names the chapter that explains it.
 """

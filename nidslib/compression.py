@@ -1,65 +1,35 @@
-"""Model compression for Keras 3: pruning, quantized exports, distillation, and measuring them.
+"""Model compression for Keras 3: pruning and distillation, the two that change the model.
 
-Chapter 7 (Model compression) explains every function here. The routes are the ones that
-work with Keras 3 and TensorFlow 2.21 (BOOK.md §7); the ones that crash are not offered:
+Chapter 7 (Model compression) explains every function here; :mod:`nidslib.export` holds
+the other half of the chapter (quantized exports, the runtimes that run them, parity
+checks and measurements). The routes are the ones that work with Keras 3 and TensorFlow
+2.21 (BOOK.md §7):
 
 - **Pruning** is native: ``tensorflow-model-optimization`` refuses Keras 3 models. A mask per
   kernel is a Keras *constraint*, which the optimizer applies after every update inside the
   compiled training step, so pruned weights stay exactly zero between mask updates.
-- **Quantization**: TFLite float16, dynamic-range and full-int8 exports for feed-forward
-  models (:func:`export_tflite`); ONNX for everything, recurrent models included
-  (:func:`export_onnx`), run by onnxruntime; Keras's own ``Model.quantize("int8")``
-  (:func:`quantize_keras`), which only quantizes ``Dense`` layers.
+  :func:`prune_structured` removes whole filters and units instead, for real speed.
 - **Distillation** uses ``keras.distillation.Distiller`` on the *logits* of the book's softmax
   models (:func:`distill`).
-- Every export runs through a runner with ``predict_scores`` (:class:`TFLiteRunner`,
-  :class:`ONNXRunner`, one thread each) and is checked against the Keras model
-  (:func:`check_parity`); :func:`measure` gives the row of chapter 7's table.
 """
 
 from __future__ import annotations
 
 from nidslib import training  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL before TF loads)
 
-import contextlib
-import gzip
 import math
-import os
-import sys
-import tempfile
 import time
-import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from nidslib import evaluation
-
-__all__ = ["FLOAT_FRONT_OPS", "ONNXRunner", "ParityError", "PruningRun", "TFLiteRunner", "check_parity", "distill",
-           "export_onnx", "export_tflite", "file_sizes", "measure", "parity",
-           "polynomial_sparsity", "prune_magnitude", "prune_structured", "quantize_keras",
-           "sparsity", "use_one_core"]
+__all__ = ["PruningRun", "distill", "polynomial_sparsity", "prune_magnitude",
+           "prune_structured", "sparsity"]
 
 _WEIGHTED = (layers.Dense, layers.Conv1D, layers.Conv2D)
-_QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
-
-
-def use_one_core() -> None:
-    """Run TensorFlow on one thread, so Keras timings compare with the one-thread runners.
-
-    Chapter 7, section "Why compression matters". Call it before TensorFlow runs anything
-    (before the first model is built); afterwards TensorFlow refuses, and so does this.
-    """
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError as error:
-        raise RuntimeError("use_one_core() must run before TensorFlow runs anything; call it "
-                           "right after the imports") from error
 
 
 # --- Pruning ------------------------------------------------------------------------------
@@ -327,294 +297,3 @@ def distill(teacher: keras.Model, student: keras.Model, train, val, *, temperatu
         teacher.trainable = True
         for layer in teacher.layers:
             layer.trainable = trainable[id(layer)]
-
-
-# --- Exports and their runners -------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Silence the converters: they print from C++ straight to file descriptors 1 and 2."""
-    sys.stdout.flush(), sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with open(os.devnull, "w") as null, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        os.dup2(null.fileno(), 1), os.dup2(null.fileno(), 2)
-        try:
-            with contextlib.redirect_stdout(null), contextlib.redirect_stderr(null):
-                yield
-        finally:
-            os.dup2(saved[0], 1), os.dup2(saved[1], 2)
-            os.close(saved[0]), os.close(saved[1])
-
-
-def _check_feed_forward(model):
-    recurrent = [layer.name for layer in model._flatten_layers() if isinstance(layer, layers.RNN)]
-    if recurrent:
-        raise ValueError(f"export_tflite does not convert recurrent layers {recurrent}: with a "
-                         "variable batch TFLite fails, and its batch-1 loops break int8 "
-                         "calibration (BOOK.md §7); use export_onnx for recurrent models")
-
-
-# The elementwise ops of the in-model scaling (SignedLog1p, Normalization): kept in float32 by
-# int8 exports, since one int8 scale for raw features spanning 1e0..1e9 zeroes the small ones.
-FLOAT_FRONT_OPS = ("ABS", "SIGN", "LOG", "ADD", "SUB", "MUL", "DIV", "MAXIMUM", "SQRT", "RSQRT")
-
-
-def export_tflite(model: keras.Model, path, quantization: str = "float32",
-                  representative=None, *, float_front: bool = True,
-                  calibration_samples: int = 500, seed: int = 0) -> Path:
-    """Convert a feed-forward Keras model to a TFLite file; returns its path.
-
-    Chapter 7, section "Quantization". ``quantization``: ``"float32"`` (plain conversion),
-    ``"float16"`` (weights stored in half precision), ``"dynamic"`` (int8 weights, float
-    activations) or ``"int8"`` (weights *and* activations in int8, calibrated on
-    ``calibration_samples`` rows drawn from ``representative``, which must be training
-    inputs). Inputs and outputs stay float32. With ``float_front=True`` the in-model scaling
-    (the ops in :data:`FLOAT_FRONT_OPS`) stays float32 and int8 starts at the standardized
-    features; ``False`` quantizes every op, the raw input included, with one scale for
-    features that span nine orders of magnitude: chapter 7 shows the parity check catch
-    it. The batch dimension stays variable. Recurrent models raise a ValueError (use
-    :func:`export_onnx`).
-    """
-    if quantization not in _QUANTIZATIONS:
-        raise ValueError(f"quantization must be one of {_QUANTIZATIONS}, got {quantization!r}")
-    if quantization == "int8" and representative is None:
-        raise ValueError("quantization='int8' needs representative= (training inputs) to "
-                         "calibrate the activation ranges")
-    _check_feed_forward(model)
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if quantization != "float32":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if quantization == "float16":
-        converter.target_spec.supported_types = [tf.float16]
-    with _quiet():
-        if quantization != "int8":
-            content = converter.convert()
-        else:
-            sample = np.asarray(representative, dtype=np.float32)
-            rows = np.random.default_rng(seed).choice(
-                len(sample), min(calibration_samples, len(sample)), replace=False)
-            converter.representative_dataset = lambda: ([sample[i:i + 1]] for i in rows)
-            converter.inference_input_type = converter.inference_output_type = tf.float32
-            if not float_front:
-                converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-                content = converter.convert()
-            else:  # the debugger is TFLite's way to leave chosen ops unquantized
-                debugger = tf.lite.experimental.QuantizationDebugger(
-                    converter=converter, debug_dataset=converter.representative_dataset,
-                    debug_options=tf.lite.experimental.QuantizationDebugOptions(
-                        denylisted_ops=list(FLOAT_FRONT_OPS)))
-                content = debugger.get_nondebug_quantized_model()
-    path = Path(path)
-    path.write_bytes(content)
-    return path
-
-
-def export_onnx(model: keras.Model, path, *, opset: int | None = None) -> Path:
-    """Convert a Keras model (recurrent ones included) to an ONNX file; returns its path.
-
-    Chapter 7, section "Quantization", and the route for the LSTM models of chapters 4 to 6
-    (BOOK.md §7): the batch stays variable and onnxruntime runs the graph. This is what
-    ``model.export(path, format="onnx")`` does (tf2onnx on the traced call), plus one
-    repair: tensors the model holds as constants (the book's ``Normalization`` statistics)
-    come out of tf2onnx as extra graph *inputs*; they are turned back into initializers
-    holding their values, so the file needs only the model's real input.
-    """
-    import tf2onnx
-    from keras.src.export.tf2onnx_lib import patch_tf2onnx  # what model.export applies
-    from onnx import numpy_helper
-
-    spec = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="input")]
-    function = tf.function(lambda x: model(x, training=False))
-    graph = function.get_concrete_function(*spec).graph
-    constants = {inner.name: outer.numpy() for outer, inner in graph.captures
-                 if outer.dtype != tf.resource}
-    with _quiet():
-        patch_tf2onnx()
-        proto, _ = tf2onnx.convert.from_function(function, spec, opset=opset)
-    used = {name for node in proto.graph.node for name in node.input}
-    inputs = list(proto.graph.input)
-    del proto.graph.input[:]
-    for item in inputs:
-        if item.name not in constants:
-            proto.graph.input.append(item)
-        elif item.name in used:
-            proto.graph.initializer.append(numpy_helper.from_array(constants[item.name], item.name))
-    path = Path(path)
-    path.write_bytes(proto.SerializeToString())
-    return path
-
-
-def quantize_keras(model: keras.Model) -> keras.Model:
-    """A copy of ``model`` after Keras's own ``quantize("int8")``. Chapter 7, section
-    "Quantization". Only ``Dense`` layers are quantized (BOOK.md §7); the copy runs in
-    Keras and cannot be converted to TFLite. ``model`` itself is left unchanged."""
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    with _quiet():
-        copy.quantize("int8")
-    return copy
-
-
-def _batches(x, batch_size):
-    x = np.asarray(x, dtype=np.float32)
-    return [x[i:i + batch_size] for i in range(0, len(x), batch_size)]
-
-
-def _squeeze(scores):
-    return scores[:, 0] if scores.ndim == 2 and scores.shape[1] == 1 else scores
-
-
-class TFLiteRunner:
-    """Runs a TFLite file with ``tf.lite.Interpreter`` on ``num_threads`` threads (1: one
-    core). Chapter 7, section "Quantization". ``predict_scores(x)`` gives what the Keras
-    model's :func:`training.predict_scores` gives."""
-
-    def __init__(self, path, num_threads: int = 1):
-        self.path = Path(path)
-        with _quiet():  # the interpreter warns it is deprecated in favour of ai_edge_litert
-            self.interpreter = tf.lite.Interpreter(model_path=str(self.path),
-                                                   num_threads=int(num_threads))
-        self._input = self.interpreter.get_input_details()[0]
-        self._output = self.interpreter.get_output_details()[0]
-        self._shape = None
-
-    def _run(self, batch):
-        if self._shape != batch.shape:  # resizing costs, so only when the batch changes
-            self.interpreter.resize_tensor_input(self._input["index"], batch.shape)
-            with _quiet():  # the first allocation announces the XNNPACK delegate
-                self.interpreter.allocate_tensors()
-                self.interpreter.set_tensor(self._input["index"], batch)
-                self.interpreter.invoke()
-            self._shape = batch.shape
-        self.interpreter.set_tensor(self._input["index"], batch)
-        self.interpreter.invoke()
-        return self.interpreter.get_tensor(self._output["index"])
-
-    def predict_scores(self, x, batch_size: int = 4096) -> np.ndarray:
-        return _squeeze(np.concatenate([self._run(b) for b in _batches(x, batch_size)]))
-
-
-class ONNXRunner:
-    """Runs an ONNX file with onnxruntime on ``num_threads`` threads (1: one core).
-    Chapter 7, section "Quantization"; same ``predict_scores`` as :class:`TFLiteRunner`."""
-
-    def __init__(self, path, num_threads: int = 1):
-        import onnxruntime
-
-        self.path = Path(path)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = int(num_threads)
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(self.path), options,
-                                                    providers=["CPUExecutionProvider"])
-        self._name = self.session.get_inputs()[0].name
-
-    def _run(self, batch):
-        return self.session.run(None, {self._name: batch})[0]
-
-    def predict_scores(self, x, batch_size: int = 4096) -> np.ndarray:
-        return _squeeze(np.concatenate([self._run(b) for b in _batches(x, batch_size)]))
-
-
-# --- Parity and measurement -----------------------------------------------------------------
-
-
-class ParityError(AssertionError):
-    """An exported model disagrees with the Keras model it came from."""
-
-
-def _labels(scores):
-    scores = np.asarray(scores)
-    return scores.argmax(axis=1) if scores.ndim == 2 else (scores >= 0.5).astype(int)
-
-
-def parity(reference_scores, scores) -> dict:
-    """How closely an export's scores follow the Keras model's on the same inputs.
-
-    Chapter 7, section "Parity". Returns ``agreement`` (share of inputs with the same
-    predicted class), ``max_abs_diff`` (largest absolute difference of any score) and ``n``.
-    """
-    reference, scores = np.asarray(reference_scores), np.asarray(scores)
-    if reference.shape != scores.shape:
-        raise ValueError(f"scores have shape {scores.shape}, reference_scores {reference.shape}; "
-                         "expected both from the same inputs")
-    if not len(reference):
-        raise ValueError("reference_scores is empty; parity needs real test inputs")
-    return {"n": int(len(reference)),
-            "agreement": float(np.mean(_labels(reference) == _labels(scores))),
-            "max_abs_diff": float(np.max(np.abs(reference.astype(np.float64) - scores)))}
-
-
-def check_parity(reference_scores, scores, *, min_agreement: float = 0.99,
-                 max_abs_diff: float = 0.05, name: str = "export") -> dict:
-    """:func:`parity`, raising :class:`ParityError` when the export is off: agreement below
-    ``min_agreement`` or a score off by more than ``max_abs_diff``. Chapter 7, section
-    "Parity". Float exports match to about 1e-6; int8 ones need looser bounds."""
-    result = parity(reference_scores, scores)
-    if result["agreement"] < min_agreement or result["max_abs_diff"] > max_abs_diff:
-        raise ParityError(f"{name} fails parity with its Keras model on {result['n']} inputs: "
-                          f"agreement {result['agreement']:.4f} (at least {min_agreement} "
-                          f"expected), max |score difference| {result['max_abs_diff']:.3g} "
-                          f"(at most {max_abs_diff} expected)")
-    return result
-
-
-def file_sizes(path) -> dict:
-    """``size_bytes`` of a file and ``gzip_bytes``, its size gzipped (level 9): zeros left
-    by pruning cost as much as any weight on disk and almost nothing gzipped. Chapter 7."""
-    content = Path(path).read_bytes()
-    return {"size_bytes": len(content), "gzip_bytes": len(gzip.compress(content, 9, mtime=0))}
-
-
-def _keras_file_sizes(model) -> dict:
-    """Sizes of the ``.keras`` file of an uncompiled copy: what ships has no optimizer state
-    (Adam's two moments would triple the file)."""
-    try:
-        copy = type(model).from_config(model.get_config())  # clone_model would compile it
-        copy.set_weights(model.get_weights())
-    except (TypeError, ValueError):  # a model that cannot be cloned is saved as it is
-        copy = model
-    with tempfile.TemporaryDirectory() as folder:
-        copy.save(Path(folder) / "model.keras")
-        return file_sizes(Path(folder) / "model.keras")
-
-
-def measure(model, x, y, *, classes, path=None, benign_label="Benign", batch_size: int = 4096,
-            repeats: int = 3, single_calls: int = 200) -> dict:
-    """One row of chapter 7's comparison for a Keras model or a runner.
-
-    Chapter 7, section "The comparison". ``model`` is a ``keras.Model`` (timed through
-    :func:`training.inference_speed`'s traced call; its file is ``path`` or, when ``None``,
-    a ``.keras`` file saved for the purpose) or a :class:`TFLiteRunner`/:class:`ONNXRunner`
-    (its own file). Returns ``size_bytes``, ``gzip_bytes``, ``latency_ms@1`` (median of
-    ``single_calls`` single-flow calls), ``flows_per_s@<batch_size>`` (best of
-    ``repeats``), ``macro_f1`` and one ``recall[<family>]`` per class on ``(x, y)``. The
-    thread count is the runner's (1) or TensorFlow's setting for Keras models.
-    """
-    if len(x) != len(y) or not len(x):
-        raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)}, {len(y)}")
-    if isinstance(model, keras.Model):
-        scores = training.predict_scores(model, x)
-        speed = training.inference_speed(model, x, batch_sizes=(batch_size, 1),
-                                         repeats=repeats, single_calls=single_calls)
-        speed.pop("flows_per_s@1")
-        if path is None:
-            sizes = _keras_file_sizes(model)
-        else:
-            sizes = file_sizes(path)
-    elif hasattr(model, "predict_scores") and hasattr(model, "path"):
-        scores = model.predict_scores(x)
-        speed = training.call_speed(model._run, x, (batch_size, 1), repeats, single_calls)
-        sizes = file_sizes(path or model.path)
-    else:
-        raise ValueError(f"model must be a keras.Model, a TFLiteRunner or an ONNXRunner, "
-                         f"got {type(model).__name__}")
-    report = evaluation.classification_report_frame(y, _labels(scores), classes=classes,
-                                                    benign_label=benign_label)
-    row = {**sizes, "latency_ms@1": speed["latency_ms@1"],
-           f"flows_per_s@{batch_size}": speed[f"flows_per_s@{batch_size}"],
-           "macro_f1": report.attrs["summary"]["macro_f1"]}
-    row.update({f"recall[{name}]": float(value) for name, value in report["recall"].items()})
-    return row

@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nidslib import simulation
@@ -22,3 +23,35 @@ def twin_week(tmp_path_factory) -> list[Path]:
 def twin_frames() -> dict:
     """The small twin week as in-memory frames (canonical features + ``Label``), by file."""
     return {name: frame for name, _day, frame in simulation.simulate_week("small", seed=0)}
+
+
+# A toy stand-in for flows: a few features spanning six decades, like raw flow features, and
+# four classes; with a small CNN teacher trained on it (chapter 7's tests share both).
+TOY_FEATURES = 12
+TOY_SCALES = np.geomspace(1.0, 1e6, TOY_FEATURES).astype("float32")
+
+
+def toy_data(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, TOY_FEATURES)).astype("float32")
+    y = (z[:, 0] > 0).astype("int64") + (z[:, 1] > 0.5) + (z[:, 2] > 1.0)
+    return z * TOY_SCALES, y
+
+
+@pytest.fixture(scope="session")
+def splits():
+    """(train, val) of the toy data, each (x, y)."""
+    return toy_data(2000, 0), toy_data(400, 1)
+
+
+@pytest.fixture(scope="session")
+def teacher(splits):
+    """A small CNN trained on the toy data: what chapter 7 compresses, in miniature."""
+    from nidslib import models, training
+
+    (x, y), val = splits
+    training.set_seed(0)
+    model = models.build_cnn(TOY_FEATURES, 4, filters=(8, 16), dense_units=32,
+                             scaling=models.fit_scaling(x), steps_per_execution=4)
+    training.fit(model, (x, y), val, epochs=6, batch_size=64)
+    return model

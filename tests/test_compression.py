@@ -1,39 +1,15 @@
-"""Model compression (nidslib.compression): pruning, exports and their parity, distillation,
-measurement."""
+"""Model compression (nidslib.compression): magnitude and structured pruning, distillation.
+The toy data and teacher are in conftest.py."""
 
-import numpy as np
 import pytest
 
 from nidslib import training
 
 import keras  # noqa: E402  (after nidslib.training: TF_CPP_MIN_LOG_LEVEL is set)
+import numpy as np  # noqa: E402
 
-from nidslib import compression, evaluation, models  # noqa: E402
-
-N_FEATURES = 12
-SCALES = np.geomspace(1.0, 1e6, N_FEATURES).astype("float32")  # raw flow features span decades
-
-
-def _data(n, seed):
-    rng = np.random.default_rng(seed)
-    z = rng.normal(size=(n, N_FEATURES)).astype("float32")
-    y = (z[:, 0] > 0).astype("int64") + (z[:, 1] > 0.5) + (z[:, 2] > 1.0)
-    return z * SCALES, y
-
-
-@pytest.fixture(scope="module")
-def splits():
-    return _data(2000, 0), _data(400, 1)
-
-
-@pytest.fixture(scope="module")
-def teacher(splits):
-    (x, y), val = splits
-    training.set_seed(0)
-    model = models.build_cnn(N_FEATURES, 4, filters=(8, 16), dense_units=32,
-                             scaling=models.fit_scaling(x), steps_per_execution=4)
-    training.fit(model, (x, y), val, epochs=6, batch_size=64)
-    return model
+from conftest import TOY_FEATURES as N_FEATURES  # noqa: E402
+from nidslib import compression, models  # noqa: E402
 
 
 def _copy(model):
@@ -158,108 +134,3 @@ def test_distill_rejects_sigmoid_models_and_bad_parameters(splits, teacher):
         compression.distill(teacher, teacher, (x, y), val, alpha=1.5)
     with pytest.raises(ValueError, match="temperature"):
         compression.distill(teacher, teacher, (x, y), val, temperature=0)
-
-
-# --- Exports and parity --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("quantization, agreement, max_diff", [
-    ("float32", 0.999, 1e-4), ("float16", 0.99, 0.02), ("dynamic", 0.98, 0.1),
-    ("int8", 0.97, 0.2)])
-def test_tflite_exports_convert_and_pass_parity(splits, teacher, tmp_path, quantization,
-                                                agreement, max_diff):
-    (x, _), (x_val, _) = splits
-    path = compression.export_tflite(teacher, tmp_path / f"{quantization}.tflite",
-                                     quantization, representative=x)
-    runner = compression.TFLiteRunner(path, num_threads=1)
-    result = compression.check_parity(training.predict_scores(teacher, x_val),
-                                      runner.predict_scores(x_val, batch_size=128),
-                                      min_agreement=agreement, max_abs_diff=max_diff)
-    assert result["n"] == len(x_val)
-    if quantization != "float32":
-        float_size = compression.export_tflite(teacher, tmp_path / "f.tflite").stat().st_size
-        assert path.stat().st_size < float_size
-
-
-def test_int8_of_raw_inputs_is_caught_by_the_parity_check(splits, teacher, tmp_path):
-    (x, _), (x_val, _) = splits
-    path = compression.export_tflite(teacher, tmp_path / "raw.tflite", "int8",
-                                     representative=x, float_front=False)
-    scores = compression.TFLiteRunner(path).predict_scores(x_val)
-    with pytest.raises(compression.ParityError, match="agreement"):
-        compression.check_parity(training.predict_scores(teacher, x_val), scores)
-
-
-def test_onnx_exports_feed_forward_and_recurrent_models(splits, teacher, tmp_path):
-    _, (x_val, _) = splits
-    path = compression.export_onnx(teacher, tmp_path / "cnn.onnx")
-    compression.check_parity(training.predict_scores(teacher, x_val),
-                             compression.ONNXRunner(path).predict_scores(x_val),
-                             min_agreement=1.0, max_abs_diff=1e-5)
-    rng = np.random.default_rng(2)
-    windows = rng.normal(size=(64, 5, N_FEATURES)).astype("float32") * SCALES
-    windows[:8, :2] = 0.0  # padded starts, skipped by the mask
-    training.set_seed(0)
-    lstm = models.build_lstm(5, N_FEATURES, 3, units=(8,), scaling=models.fit_scaling(windows))
-    path = compression.export_onnx(lstm, tmp_path / "lstm.onnx")
-    compression.check_parity(training.predict_scores(lstm, windows),
-                             compression.ONNXRunner(path).predict_scores(windows, batch_size=16),
-                             min_agreement=1.0, max_abs_diff=1e-5)
-    with pytest.raises(ValueError, match="export_onnx"):
-        compression.export_tflite(lstm, tmp_path / "lstm.tflite")
-
-
-def test_keras_int8_quantization_leaves_the_original_alone(splits, teacher):
-    _, (x_val, _) = splits
-    before = training.predict_scores(teacher, x_val)
-    quantized = compression.quantize_keras(teacher)
-    compression.check_parity(before, training.predict_scores(quantized, x_val),
-                             min_agreement=0.97, max_abs_diff=0.2)
-    np.testing.assert_array_equal(training.predict_scores(teacher, x_val), before)
-
-
-def test_parity_values_and_errors():
-    reference = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
-    result = compression.parity(reference, np.array([[0.8, 0.2], [0.3, 0.7], [0.4, 0.6]]))
-    assert result["n"] == 3 and result["agreement"] == pytest.approx(2 / 3)
-    assert result["max_abs_diff"] == pytest.approx(0.2)
-    assert compression.parity([0.2, 0.7], [0.6, 0.7])["agreement"] == 0.5  # binary scores
-    with pytest.raises(ValueError, match="shape"):
-        compression.parity(reference, reference[:2])
-    with pytest.raises(compression.ParityError, match="max"):
-        compression.check_parity(reference, reference + 0.1, max_abs_diff=0.05)
-    assert compression.check_parity(reference, reference)["agreement"] == 1.0
-
-
-# --- Measurement ---------------------------------------------------------------------------
-
-
-def test_file_sizes_show_what_gzip_makes_of_zeros(tmp_path):
-    zeros, noise = tmp_path / "zeros.bin", tmp_path / "noise.bin"
-    zeros.write_bytes(bytes(10_000))
-    noise.write_bytes(np.random.default_rng(0).bytes(10_000))
-    assert compression.file_sizes(zeros)["size_bytes"] == 10_000
-    assert compression.file_sizes(zeros)["gzip_bytes"] < 100
-    assert compression.file_sizes(noise)["gzip_bytes"] > 9_000
-
-
-def test_measure_gives_one_row_for_keras_models_and_runners(splits, teacher, tmp_path):
-    _, (x_val, y_val) = splits
-    classes = ["Benign", "a", "b", "c"]
-    runner = compression.ONNXRunner(compression.export_onnx(teacher, tmp_path / "m.onnx"))
-    rows = {"keras": compression.measure(teacher, x_val, y_val, classes=classes, repeats=1,
-                                         single_calls=5, batch_size=256),
-            "onnx": compression.measure(runner, x_val, y_val, classes=classes, repeats=1,
-                                        single_calls=5, batch_size=256)}
-    expected = evaluation.summary_metrics(y_val, training.predict_labels(teacher, x_val),
-                                          classes=classes, benign_label="Benign")["macro_f1"]
-    for row in rows.values():
-        assert list(row)[:5] == ["size_bytes", "gzip_bytes", "latency_ms@1",
-                                 "flows_per_s@256", "macro_f1"]
-        assert [k for k in row if k.startswith("recall[")] == [f"recall[{c}]" for c in classes]
-        assert row["macro_f1"] == pytest.approx(expected)
-        assert row["size_bytes"] > row["gzip_bytes"] > 0
-        assert row["latency_ms@1"] > 0 and row["flows_per_s@256"] > 0
-    assert rows["onnx"]["size_bytes"] == (tmp_path / "m.onnx").stat().st_size
-    with pytest.raises(ValueError, match="model must be"):
-        compression.measure(object(), x_val, y_val, classes=classes)
