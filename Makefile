@@ -6,8 +6,16 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-# The execution cache cannot see changes to nidslib or to the pinned packages: key it on them.
-LIB_HASH := $(shell cat nidslib/*.py requirements.txt | sha256sum | cut -c1-16)
+# The genuine datasets (chapter 8, the loader tests): NIDSLIB_DATA when set, else the shared
+# folder beside the repository when it exists (CI, the team's machines), else data/.
+SHARED_DATA := $(wildcard ../shared/datasets)
+ifneq ($(SHARED_DATA),)
+export NIDSLIB_DATA ?= $(abspath $(SHARED_DATA))
+endif
+# The execution cache cannot see changes to nidslib, to the pinned packages or to the data
+# settings: key it on them.
+LIB_HASH := $(shell (cat nidslib/*.py requirements.txt; echo '$(NIDSLIB_DATA) $(NIDSLIB_DATASET)') \
+	| sha256sum | cut -c1-16)
 
 .PHONY: book test unit notebooks html clean
 
