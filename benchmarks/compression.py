@@ -48,13 +48,6 @@ def _machine() -> str:
     return f"{cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} vCPUs"
 
 
-def _copy(model):
-    twin = keras.models.clone_model(model)
-    twin.set_weights(model.get_weights())
-    twin.compile_from_config(model.get_compile_config())
-    return twin
-
-
 def build_variants(folder: Path, dataset: str = "twin", benign_keep: float = 0.2,
                    epochs: int = 20, patience: int = 5):
     """Chapter 7's variants: ``({name: (runnable, source Keras model or None)}, test data,
@@ -77,7 +70,7 @@ def build_variants(folder: Path, dataset: str = "twin", benign_keep: float = 0.2
     training.set_seed()
     teacher = models.build_cnn(n_features, n_classes, scaling=scaling, learning_rate=3e-3)
     training.fit(teacher, train, val, epochs=epochs, patience=patience)
-    pruned = _copy(teacher)
+    pruned = compression.copy_model(teacher)
     compression.prune_magnitude(pruned, train, val, target_sparsity=0.8, epochs=4,
                                 schedule_fraction=0.5)
     narrow = compression.prune_structured(teacher, keep=0.5)

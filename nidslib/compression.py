@@ -26,10 +26,20 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-__all__ = ["PruningRun", "distill", "polynomial_sparsity", "prune_magnitude",
+__all__ = ["PruningRun", "copy_model", "distill", "polynomial_sparsity", "prune_magnitude",
            "prune_structured", "sparsity"]
 
 _WEIGHTED = (layers.Dense, layers.Conv1D, layers.Conv2D)
+
+
+def copy_model(model: keras.Model) -> keras.Model:
+    """A copy of ``model`` with its weights, compiled as ``model`` was (``clone_model``
+    carries the compile settings, with a fresh optimizer). Chapter 7, section "Magnitude
+    pruning": :func:`prune_magnitude` changes the model it is given, so a chapter prunes a
+    copy and keeps the teacher."""
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 # --- Pruning ------------------------------------------------------------------------------

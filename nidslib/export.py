@@ -31,6 +31,7 @@ import tensorflow as tf
 from keras import layers
 
 from nidslib import evaluation
+from nidslib.compression import copy_model
 
 __all__ = ["FLOAT_FRONT_OPS", "ONNXRunner", "ParityError", "TFLiteRunner", "check_parity",
            "export_onnx", "export_tflite", "file_sizes", "measure", "parity",
@@ -174,8 +175,7 @@ def quantize_keras(model: keras.Model) -> keras.Model:
     """A copy of ``model`` after Keras's own ``quantize("int8")``. Chapter 7, section
     "Quantization". Only ``Dense`` layers are quantized (BOOK.md §7); the copy runs in
     Keras and cannot be converted to TFLite. ``model`` itself is left unchanged."""
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
+    copy = copy_model(model)
     with _quiet():
         copy.quantize("int8")
     return copy

@@ -5,18 +5,22 @@ import pytest
 
 from nidslib import training
 
-import keras  # noqa: E402  (after nidslib.training: TF_CPP_MIN_LOG_LEVEL is set)
-import numpy as np  # noqa: E402
+import numpy as np
 
 from conftest import TOY_FEATURES as N_FEATURES  # noqa: E402
 from nidslib import compression, models  # noqa: E402
 
 
-def _copy(model):
-    twin = keras.models.clone_model(model)
-    twin.set_weights(model.get_weights())
-    twin.compile_from_config(model.get_compile_config())
-    return twin
+def test_copy_model_is_an_independent_compiled_twin(splits, teacher):
+    _, (x_val, _) = splits
+    twin = compression.copy_model(teacher)
+    np.testing.assert_array_equal(training.predict_scores(twin, x_val),
+                                  training.predict_scores(teacher, x_val))
+    assert twin.get_compile_config() == teacher.get_compile_config()
+    assert twin.optimizer is not teacher.optimizer
+    kernel = twin.get_layer("dense").kernel
+    kernel.assign(np.zeros(kernel.shape, "float32"))
+    assert np.abs(np.asarray(teacher.get_layer("dense").kernel)).sum() > 0
 
 
 # --- Pruning -------------------------------------------------------------------------------
@@ -46,7 +50,7 @@ def test_polynomial_schedule_rises_from_initial_to_target():
 
 def test_magnitude_pruning_reaches_the_target_and_respects_its_masks(splits, teacher):
     (x, y), val = splits
-    model = _copy(teacher)
+    model = compression.copy_model(teacher)
     run = compression.prune_magnitude(model, (x, y), val, target_sparsity=0.75, epochs=3,
                                       schedule_fraction=0.34, frequency=4, batch_size=64,
                                       min_weights=100)
@@ -79,7 +83,7 @@ def test_structured_pruning_equals_zeroing_the_weakest_units(splits, teacher):
     # The same network with the dropped units' weights zeroed computes the same outputs.
     kernel, bias = teacher.get_layer("dense").get_weights()
     dropped = np.argsort(-np.abs(kernel).sum(axis=0), kind="stable")[16:]
-    zeroed = _copy(teacher)
+    zeroed = compression.copy_model(teacher)
     kernel[:, dropped], bias[dropped] = 0.0, 0.0
     zeroed.get_layer("dense").set_weights([kernel, bias])
     np.testing.assert_allclose(training.predict_scores(smaller, x_val),
