@@ -305,13 +305,13 @@ def _keras_file_sizes(model) -> dict:
         return file_sizes(Path(folder) / "model.keras")
 
 
-def measure(model, x, y, *, classes, path=None, benign_label="Benign", batch_size: int = 4096,
+def measure(model, x, y, *, classes, benign_label="Benign", batch_size: int = 4096,
             repeats: int = 3, single_calls: int = 200) -> dict:
     """One row of chapter 7's comparison for a Keras model or a runner.
 
     Chapter 7, section "The comparison". ``model`` is a ``keras.Model`` (timed through
-    :func:`training.inference_speed`'s traced call; its file is ``path`` or, when ``None``,
-    a ``.keras`` file saved for the purpose) or a :class:`TFLiteRunner`/:class:`ONNXRunner`
+    :func:`training.inference_speed`'s traced call; its file is a ``.keras`` file saved for
+    the purpose) or a :class:`TFLiteRunner`/:class:`ONNXRunner`
     (its own file). Returns ``size_bytes``, ``gzip_bytes``, ``latency_ms@1`` (median of
     ``single_calls`` single-flow calls), ``flows_per_s@<batch_size>`` (best of
     ``repeats``), ``macro_f1`` and one ``recall[<family>]`` per class on ``(x, y)``. The
@@ -324,14 +324,11 @@ def measure(model, x, y, *, classes, path=None, benign_label="Benign", batch_siz
         speed = training.inference_speed(model, x, batch_sizes=(batch_size, 1),
                                          repeats=repeats, single_calls=single_calls)
         speed.pop("flows_per_s@1")
-        if path is None:
-            sizes = _keras_file_sizes(model)
-        else:
-            sizes = file_sizes(path)
+        sizes = _keras_file_sizes(model)
     elif hasattr(model, "predict_scores") and hasattr(model, "path"):
         scores = model.predict_scores(x)
         speed = training.call_speed(model._run, x, (batch_size, 1), repeats, single_calls)
-        sizes = file_sizes(path or model.path)
+        sizes = file_sizes(model.path)
     else:
         raise ValueError(f"model must be a keras.Model, a TFLiteRunner or an ONNXRunner, "
                          f"got {type(model).__name__}")
