@@ -1,0 +1,172 @@
+"""The book's seed setting and its checked claims.
+
+Every claim the prose makes ("SMOTE before the split inflates macro-F1", "the window helps
+DoS") is checked in a hidden cell by :func:`claim`. What happens when a claim does not hold
+depends on who runs the chapter:
+
+- on the twin (the book's stored run, and CI), a broken claim is an error: the chapter
+  fails, so the prose can never go stale;
+- on a reader's own data (``NIDSLIB_DATASET`` other than ``twin``), the chapter runs to its
+  end and prints, where the claim is made, that it does not hold on this data and what was
+  measured; :func:`claims_report` lists every claim of the chapter at its end.
+
+``NIDSLIB_CLAIMS=strict`` or ``=report`` overrides that default (the seed sweep in
+``benchmarks/seed_sweep.py`` runs the twin in report mode to count how often each claim
+holds). ``NIDSLIB_CLAIMS_LOG`` names a JSON-lines file every claim is appended to.
+
+``NIDSLIB_SEED`` (default 0) is the training seed: :func:`nidslib.training.set_seed`, the
+scikit-learn models' ``random_state`` and the resamplers all read :data:`SEED`, so any
+chapter re-runs with another seed. The twin's data seed is separate and fixed.
+
+Explained in the introduction, section "How every claim is checked"; chapter 1 onwards use it.
+
+Examples
+--------
+>>> import os
+>>> os.environ["NIDSLIB_CLAIMS"] = "report"
+>>> recall = 0.8
+>>> claim("recall > 0.9", "the forest catches more than 90 %")
+Does not hold on this data: the forest catches more than 90 % (measured: recall = 0.8)
+False
+>>> claims_report()[["claim", "holds"]].values.tolist()
+[['the forest catches more than 90 %', False]]
+>>> _ = os.environ.pop("NIDSLIB_CLAIMS"); _CLAIMS.clear()
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+
+import pandas as pd
+
+__all__ = ["SEED", "claim", "claims_mode", "claims_report"]
+
+
+def _seed_from_environment() -> int:
+    value = os.environ.get("NIDSLIB_SEED", "0")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"NIDSLIB_SEED must be an integer, got {value!r}") from None
+
+
+#: The training seed of this run: ``NIDSLIB_SEED``, 0 when unset.
+SEED = _seed_from_environment()
+
+_CLAIMS: list[dict] = []
+
+
+def claims_mode() -> str:
+    """``"strict"`` (a broken claim raises) or ``"report"`` (it is printed and recorded).
+
+    ``NIDSLIB_CLAIMS`` when set; otherwise strict on the twin and report on any other dataset.
+
+    Raises
+    ------
+    ValueError
+        If ``NIDSLIB_CLAIMS`` is set to anything but ``strict`` or ``report``.
+    """
+    mode = os.environ.get("NIDSLIB_CLAIMS")
+    if mode is None:
+        return "strict" if os.environ.get("NIDSLIB_DATASET", "twin") == "twin" else "report"
+    if mode not in ("strict", "report"):
+        raise ValueError(f"NIDSLIB_CLAIMS must be 'strict' or 'report', got {mode!r}")
+    return mode
+
+
+def _plain(value):
+    """A JSON-friendly, short form of a measured value."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return " ".join(str(value).split())[:80]
+    return round(number, 4) if number == number else None
+
+
+def _operands(tree: ast.AST) -> list[ast.expr]:
+    """The non-constant sides of the comparisons in a condition: what was measured."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            found += [side for side in (node.left, *node.comparators)
+                      if not isinstance(side, ast.Constant)]
+    return found
+
+
+def claim(condition, statement: str | None = None, **measured) -> bool:
+    """Check one claim of the prose; in strict mode a claim that does not hold is an error.
+
+    Parameters
+    ----------
+    condition : str or bool-like
+        The claim as a Python expression over the chapter's variables, for example
+        ``"f1_leaky - f1_clean > 0.05"``; it is evaluated in the caller's namespace, and
+        the sides of its comparisons are reported as what was measured. A plain boolean
+        (or NumPy bool) works too.
+    statement : str, optional
+        The claim as the prose makes it, with its margin; the condition's text by default.
+    **measured
+        Further numbers to show beside the claim in the error or the report.
+
+    Returns
+    -------
+    bool
+        Whether the claim holds (strict mode only ever returns ``True``).
+
+    Raises
+    ------
+    AssertionError
+        In strict mode, when the claim does not hold or cannot be evaluated.
+    """
+    values = {}
+    if isinstance(condition, str):
+        caller = sys._getframe(1)
+        namespace = {**caller.f_globals, **caller.f_locals}
+        text = " ".join(condition.split())
+        try:
+            held = bool(eval(text, namespace))  # noqa: S307 - the book's own expressions
+            for side in _operands(ast.parse(text, mode="eval")):
+                source = ast.unparse(side)
+                values[source] = eval(source, namespace)  # noqa: S307
+        except Exception as error:  # a claim that cannot be evaluated here does not hold
+            if claims_mode() == "strict":
+                raise
+            held, values = False, {"error": f"{type(error).__name__}: {error}"}
+        statement = statement or text
+    else:
+        held = bool(condition)
+        statement = statement or "(unnamed claim)"
+    numbers = {name: _plain(value) for name, value in {**values, **measured}.items()}
+    record = {"chapter": os.environ.get("NIDSLIB_CHAPTER", ""), "claim": statement,
+              "holds": held, "measured": numbers, "seed": SEED,
+              "dataset": os.environ.get("NIDSLIB_DATASET", "twin")}
+    _CLAIMS.append(record)
+    log = os.environ.get("NIDSLIB_CLAIMS_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+    if held:
+        return True
+    detail = "; ".join(f"{k} = {v}" for k, v in numbers.items())
+    if claims_mode() == "strict":
+        raise AssertionError(f"claim does not hold: {statement}"
+                             + (f" (measured: {detail})" if detail else ""))
+    print(f"Does not hold on this data: {statement}" + (f" (measured: {detail})" if detail else ""))
+    return False
+
+
+def claims_report() -> pd.DataFrame:
+    """Every claim checked so far in this kernel: the statement, whether it held, the numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``claim``, ``holds`` and ``measured``, one row per :func:`claim` call.
+    """
+    rows = [{"claim": c["claim"], "holds": c["holds"],
+             "measured": "; ".join(f"{k} = {v}" for k, v in c["measured"].items())}
+            for c in _CLAIMS]
+    return pd.DataFrame(rows, columns=["claim", "holds", "measured"])
