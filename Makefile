@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (see README.md):
 #   make book   execute every chapter (through Jupyter Book's cache) and build the HTML
-#   make test   run the unit tests, re-execute every chapter under nbval, build the HTML
+#   make test   run the unit tests, re-execute every chapter under nbval (twice: as this
+#               machine runs it, then as another machine with another seed), build the HTML
 # Both create .venv from requirements.txt first if it is missing or out of date.
 
 PYTHON ?= python3.11
@@ -17,7 +18,15 @@ endif
 LIB_HASH := $(shell (cat nidslib/*.py requirements.txt; echo '$(NIDSLIB_DATA) $(NIDSLIB_DATASET)') \
 	| sha256sum | cut -c1-16)
 
-.PHONY: book test unit notebooks html clean
+# Another machine, emulated on this one (BOOK.md §7; tests/test_reproducibility.py checks
+# that each variable takes effect): OpenBLAS's Sandy Bridge kernels and oneDNN capped at AVX
+# (no FMA: other rounding than the AVX2/AVX-512 kernels a current CPU picks), one BLAS
+# thread, and training seed 1. TF_ENABLE_ONEDNN_OPTS=0 is not among them: with
+# tensorflow-cpu 2.21 it changes no kernel (oneDNN's gemm runs either way).
+OTHER_MACHINE := OPENBLAS_CORETYPE=Sandybridge ONEDNN_MAX_CPU_ISA=AVX OMP_NUM_THREADS=1 NIDSLIB_SEED=1
+NBVAL := --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: book test unit notebooks notebooks-other-machine html clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,13 +43,19 @@ book: $(VENV)/.installed
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo $(LIB_HASH) > _build/.lib-hash
 
-test: unit notebooks html
+test: unit notebooks notebooks-other-machine html
 
 unit: $(VENV)/.installed
 	$(BIN)/python -m pytest tests
 
 notebooks: $(VENV)/.installed
-	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg chapters
+	$(BIN)/python -m pytest $(NBVAL) chapters
+
+# Every checked output and every claim must hold here too. Its own cache folder, so that the
+# files this run writes (results tables of seed 1) never reach the book's.
+notebooks-other-machine: $(VENV)/.installed
+	env $(OTHER_MACHINE) NIDSLIB_CACHE=$(abspath _build/other-machine-cache) \
+		$(BIN)/python -m pytest $(NBVAL) chapters
 
 # The HTML from the outputs stored in the notebooks (no execution), warnings as errors.
 html: $(VENV)/.installed
