@@ -193,6 +193,12 @@ def _report(y_true, y_pred, labels, benign_label, y_score, classes):
         {"precision": precision, "recall": recall, "f1": f1, "support": support.astype(int)},
         index=pd.Index(labels, name="class"),
     )
+    # A class with no flows in y_true has no recall to measure (not 0: nothing was missed),
+    # and, if it was never predicted either, no precision. Its F1 is then undefined too.
+    predicted = pd.Series(y_pred).value_counts().reindex(labels, fill_value=0).to_numpy()
+    absent = frame["support"].to_numpy() == 0
+    frame.loc[absent, ["recall", "f1"]] = np.nan
+    frame.loc[absent & (predicted == 0), "precision"] = np.nan
     kw = {"labels": present, "average": "macro", "zero_division": 0}
     nan = float("nan")
     summary = {
@@ -230,7 +236,8 @@ def classification_report_frame(y_true, y_pred, *, labels=None, benign_label="BE
     """Per-class precision, recall (detection rate), F1 and support, as a tidy DataFrame.
 
     One row per class (index ``class``), in ``labels`` order (default: :func:`default_labels`,
-    benign first); classes never predicted get zeros, not warnings. With
+    benign first); classes never predicted get zeros, not warnings, and classes absent from
+    ``y_true`` get NaN recall and F1 ("not measurable", never a fake 0). With
     ``y_score`` (an (n, k) matrix whose columns are ``classes``, or for a binary problem
     the attack score as a 1-D array) the rows also carry one-vs-rest ``roc_auc`` and
     ``average_precision``. Integer ids are turned into names when ``classes`` holds names.

@@ -112,18 +112,28 @@ def coarsest_covering_blocks(frame: pd.DataFrame, candidates=(10, 20, 30, 40, 60
 
     Chapter 1 (Data cleaning), section "Splitting by time". Fewer, longer blocks leak less
     (fewer places where a training flow sits right next to a test flow) but can leave a
-    short attack campaign entirely in one part. If no candidate covers every class, warns
-    and returns the largest.
+    short attack campaign entirely in one part. If no candidate covers every class, the
+    candidate that leaves the fewest (class, part) pairs empty is returned (the coarsest
+    among equals), with a warning that names each class and the parts it is missing from:
+    scores of those classes cannot be measured there.
     """
+    best = None
     for n_blocks in sorted(candidates):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             splits = time_blocked_split(frame, n_blocks, label=label, **split_options)
-        if not any(splits.missing.values()):
+        gaps = sum(len(missing) for missing in splits.missing.values())
+        if gaps == 0:
             return n_blocks
+        if best is None or gaps < best[0]:
+            best = (gaps, n_blocks, splits.missing)
+    gaps, n_blocks, missing = best
+    where = "; ".join(f"{part}: {', '.join(map(str, classes))}"
+                      for part, classes in missing.items() if len(classes))
     warnings.warn(f"no block count in {sorted(candidates)} puts every {label} in every part; "
-                  f"using {max(candidates)}: {splits.missing}", UserWarning, stacklevel=2)
-    return max(candidates)
+                  f"using {n_blocks}, which leaves the fewest gaps ({where}): these classes "
+                  f"cannot be scored on those parts", UserWarning, stacklevel=2)
+    return n_blocks
 
 
 def random_stratified_split(frame: pd.DataFrame, val_fraction: float = 0.15,

@@ -62,8 +62,10 @@ def test_class_predicted_but_absent_and_class_absent_everywhere():
     report = classification_report_frame(
         y_true, y_pred, labels=["BENIGN", "DoS", "PortScan", "Heartbleed"])
     assert list(report.index) == ["BENIGN", "DoS", "PortScan", "Heartbleed"]
-    assert report.loc["PortScan"].tolist() == [0, 0, 0, 0]  # a false alarm class, support 0
-    assert report.loc["Heartbleed"].tolist() == [0, 0, 0, 0]
+    # A false-alarm class (support 0): precision 0, recall and F1 not measurable.
+    assert report.loc["PortScan"].fillna(-1).tolist() == [0, -1, -1, 0]
+    # A class absent everywhere: nothing is measurable.
+    assert report.loc["Heartbleed"].fillna(-1).tolist() == [-1, -1, -1, 0]
     # Macro-F1 covers classes seen in y_true or y_pred (PortScan counts, Heartbleed not).
     assert report.attrs["summary"]["macro_f1"] == pytest.approx((2 / 3 + 1 + 0) / 3)
     assert report.attrs["summary"]["benign_fpr"] == 0.5
@@ -107,7 +109,7 @@ def test_integer_ids_are_named_by_classes():
     assert report.attrs["summary"]["benign_fpr"] == 0.5
     # The model's classes get rows even when this split has none of them.
     report = classification_report_frame([0, 2], [0, 2], classes=classes)
-    assert report.loc["Bot", "support"] == 0
+    assert report.loc["Bot", "support"] == 0 and np.isnan(report.loc["Bot", "recall"])
     with pytest.raises(ValueError, match="class ids"):
         decode_labels([3], classes)
     assert default_labels(["DoS", "normal"], ["DoS", "DoS"]) == ["normal", "DoS"]
