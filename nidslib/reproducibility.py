@@ -42,7 +42,7 @@ import sys
 
 import pandas as pd
 
-__all__ = ["SEED", "claim", "claims_mode", "claims_report"]
+__all__ = ["SEED", "claim", "claims_mode", "claims_report", "claims_summary"]
 
 
 def _seed_from_environment() -> int:
@@ -88,11 +88,16 @@ def _plain(value):
 
 def _operands(tree: ast.AST) -> list[ast.expr]:
     """The non-constant sides of the comparisons in a condition: what was measured."""
-    found = []
-    for node in ast.walk(tree):
+    found, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+                             ast.Lambda)):
+            continue  # their names exist only inside them
         if isinstance(node, ast.Compare):
             found += [side for side in (node.left, *node.comparators)
                       if not isinstance(side, ast.Constant)]
+        todo.extend(reversed(list(ast.iter_child_nodes(node))))
     return found
 
 
@@ -128,13 +133,17 @@ def claim(condition, statement: str | None = None, **measured) -> bool:
         text = " ".join(condition.split())
         try:
             held = bool(eval(text, namespace))  # noqa: S307 - the book's own expressions
-            for side in _operands(ast.parse(text, mode="eval")):
-                source = ast.unparse(side)
-                values[source] = eval(source, namespace)  # noqa: S307
         except Exception as error:  # a claim that cannot be evaluated here does not hold
             if claims_mode() == "strict":
                 raise
             held, values = False, {"error": f"{type(error).__name__}: {error}"}
+        else:
+            for side in _operands(ast.parse(text, mode="eval")):
+                source = ast.unparse(side)
+                try:
+                    values[source] = eval(source, namespace)  # noqa: S307
+                except Exception:  # noqa: BLE001 - a side that cannot stand alone
+                    continue
         statement = statement or text
     else:
         held = bool(condition)
@@ -170,3 +179,24 @@ def claims_report() -> pd.DataFrame:
              "measured": "; ".join(f"{k} = {v}" for k, v in c["measured"].items())}
             for c in _CLAIMS]
     return pd.DataFrame(rows, columns=["claim", "holds", "measured"])
+
+
+def claims_summary() -> None:
+    """Print, at a chapter's end, how many of its claims were checked and which did not hold.
+
+    Each distinct statement counts once (a claim checked in a loop holds if it always held).
+    """
+    report = claims_report()
+    if report.empty:
+        print("This chapter checked no claims on this run.")
+        return
+    held = report.groupby("claim", sort=False)["holds"].all()
+    if held.all():
+        print(f"All {len(held)} claims this chapter makes were checked on this run, "
+              f"with seed {SEED}, and hold.")
+        return
+    failed = report[~report["holds"]].drop_duplicates("claim")
+    print(f"Of the {len(held)} claims this chapter makes, {int((~held).sum())} do not hold "
+          f"on this data (seed {SEED}):")
+    for row in failed.itertuples():
+        print(f"- {row.claim}" + (f" (measured: {row.measured})" if row.measured else ""))
