@@ -16,9 +16,12 @@ Usage (about 10 minutes per configuration on a 2-core CPU)::
     .venv/bin/python benchmarks/seed_sweep.py --runs seed2 other-machine-seed1
     .venv/bin/python benchmarks/seed_sweep.py --summarise      # only rebuild the table
 
-Writes ``benchmarks/results/seed_sweep_claims.jsonl`` (every claim of every run, appended per
-run; a run's old records are replaced) and ``benchmarks/results/seed_sweep.csv`` (one row per
-claim: runs, runs held, and the measured values of the runs where it failed).
+Writes ``benchmarks/results/seed_sweep_claims.jsonl`` (every claim of every run; a run's old
+records are replaced), ``benchmarks/results/seed_sweep.csv`` (one row per claim: runs, runs
+held, and the measured values of the runs where it failed) and
+``benchmarks/results/seed_sweep_values.csv`` (every number a chapter glues into its prose, per
+run, and its spread: what the chapters quote when they state how much a number moves with
+the seed and the machine; :func:`nidslib.reproducibility.recorded_spread` reads it).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 LOG = RESULTS / "seed_sweep_claims.jsonl"
 TABLE = RESULTS / "seed_sweep.csv"
+VALUES = RESULTS / "seed_sweep_values.csv"  # nidslib.reproducibility.SWEEP_VALUES
+SHARED = ROOT.parent / "shared" / "datasets"
 
 
 def other_machine() -> dict[str, str]:
@@ -54,13 +59,31 @@ def configurations() -> dict[str, dict[str, str]]:
     return runs
 
 
-def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path) -> list[dict]:
-    """Execute the chapters in order under ``env``; return this run's claim records."""
+def glued_numbers(notebook) -> dict[str, float]:
+    """The numbers a notebook glued for its prose (``myst_nb.glue``), by name."""
+    found = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                try:
+                    found[name] = float(text)
+                except ValueError:
+                    continue  # glued text (a model's name), not a number
+    return found
+
+
+def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path):
+    """Execute the chapters in order under ``env``; return this run's claim records and
+    glued numbers."""
     log = RESULTS / f".claims-{run}.jsonl"
     log.unlink(missing_ok=True)
     saved = dict(os.environ)
-    timings = []
+    timings, values = [], []
     try:
+        if SHARED.is_dir():  # chapter 8's genuine files, as the Makefile sets it
+            os.environ.setdefault("NIDSLIB_DATA", str(SHARED))
         os.environ.update(env)
         os.environ.update({"NIDSLIB_CLAIMS": "report", "NIDSLIB_CLAIMS_LOG": str(log),
                            "NIDSLIB_CACHE": str(cache)})
@@ -76,6 +99,8 @@ def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path) ->
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}"
             seconds = time.perf_counter() - start
             timings.append((path.stem, seconds, error))
+            values += [{"run": run, "chapter": path.stem, "name": name, "value": value}
+                       for name, value in glued_numbers(notebook).items()]
             print(f"{run} {path.stem}: {seconds:.0f} s {error}", flush=True)
     finally:
         os.environ.clear()
@@ -87,7 +112,7 @@ def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path) ->
     records += [{"run": run, "chapter": stem, "claim": "(the chapter runs to its end)",
                  "holds": not error, "measured": {"seconds": round(seconds), "error": error}}
                 for stem, seconds, error in timings]
-    return records
+    return records, values
 
 
 def summarise() -> pd.DataFrame:
@@ -121,7 +146,7 @@ def main(argv=None) -> None:
             chapters = [p for p in chapters if p.stem in args.chapters]
         cache = ROOT / "_build" / "seed-sweep-cache"
         for run in args.runs:
-            records = execute(run, runs[run], chapters, cache)
+            records, values = execute(run, runs[run], chapters, cache)
             kept = []
             if LOG.exists():  # replace this run's records of these chapters
                 stems = {p.stem for p in chapters}
@@ -130,6 +155,9 @@ def main(argv=None) -> None:
                                 and json.loads(line)["chapter"] in stems)]
             LOG.write_text("".join(line + "\n" for line in kept)
                            + "".join(json.dumps(r) + "\n" for r in records))
+            old = pd.read_csv(VALUES) if VALUES.exists() else pd.DataFrame(columns=["run", "chapter"])
+            old = old[~((old["run"] == run) & old["chapter"].isin({p.stem for p in chapters}))]
+            pd.concat([old, pd.DataFrame(values)]).to_csv(VALUES, index=False)
     table = summarise()
     shaky = table[table["held"] < table["runs"]]
     print(f"{len(table)} claims; {len(shaky)} fail in at least one run", file=sys.stderr)

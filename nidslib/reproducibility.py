@@ -40,9 +40,11 @@ import json
 import os
 import sys
 
+from pathlib import Path
+
 import pandas as pd
 
-__all__ = ["SEED", "claim", "claims_mode", "claims_report", "claims_summary"]
+__all__ = ["SEED", "claim", "claims_mode", "claims_report", "claims_summary", "recorded_spread"]
 
 
 def _seed_from_environment() -> int:
@@ -200,3 +202,43 @@ def claims_summary() -> None:
           f"on this data (seed {SEED}):")
     for row in failed.itertuples():
         print(f"- {row.claim}" + (f" (measured: {row.measured})" if row.measured else ""))
+
+
+#: Every number the chapters glue, per run of ``benchmarks/seed_sweep.py``.
+SWEEP_VALUES = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "seed_sweep_values.csv"
+
+
+def recorded_spread(chapter: str, name: str, path=SWEEP_VALUES) -> dict:
+    """How much a glued number moved across the recorded seed sweep.
+
+    ``benchmarks/seed_sweep.py`` executes the chapters under seeds 0 to 4 and on an emulated
+    other CPU and records every number each chapter glues into its prose. A chapter quotes
+    this spread beside its own value, so the reader sees which differences are larger than
+    what a seed or a machine changes.
+
+    Parameters
+    ----------
+    chapter : str
+        The chapter's file stem, e.g. ``"03_cnn"``.
+    name : str
+        The glue name of the number.
+    path : path-like
+        The recorded values (default: the repository's ``benchmarks/results`` file).
+
+    Returns
+    -------
+    dict
+        ``runs``, ``min``, ``max``, ``mean`` and ``std`` (NaN, with ``runs`` 0, when the
+        number was never recorded, e.g. in an installation without the benchmarks).
+    """
+    empty = {"runs": 0, "min": float("nan"), "max": float("nan"), "mean": float("nan"),
+             "std": float("nan")}
+    if not Path(path).exists():
+        return empty
+    values = pd.read_csv(path)
+    picked = values.loc[(values["chapter"] == chapter) & (values["name"] == name), "value"]
+    if picked.empty:
+        return empty
+    return {"runs": int(picked.size), "min": float(picked.min()), "max": float(picked.max()),
+            "mean": float(picked.mean()), "std": float(picked.std(ddof=1)) if picked.size > 1
+            else 0.0}

@@ -105,3 +105,14 @@ def test_each_variable_of_the_other_machine_takes_effect():
     onednn = _python(code, ONEDNN_VERBOSE="1", **env)
     assert "isa:Intel AVX\n" in onednn or "isa:Intel AVX," in onednn, onednn[-500:]
     assert _python(code, ONEDNN_VERBOSE="1").count("isa:Intel AVX\n") == 0
+
+
+def test_recorded_spread(tmp_path):
+    values = tmp_path / "values.csv"
+    values.write_text("run,chapter,name,value\nseed0,03_cnn,f1,0.6\nseed1,03_cnn,f1,0.7\n"
+                      "seed1,03_cnn,other,5\n")
+    spread = reproducibility.recorded_spread("03_cnn", "f1", values)
+    assert spread["runs"] == 2 and spread["min"] == 0.6 and spread["max"] == 0.7
+    assert spread["mean"] == pytest.approx(0.65)
+    assert reproducibility.recorded_spread("03_cnn", "absent", values)["runs"] == 0
+    assert reproducibility.recorded_spread("03_cnn", "f1", tmp_path / "none.csv")["runs"] == 0
