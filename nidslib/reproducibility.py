@@ -44,7 +44,8 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["SEED", "claim", "claims_mode", "claims_report", "claims_summary", "recorded_spread"]
+__all__ = ["SEED", "claim", "claims_mode", "claims_report", "claims_summary", "recorded_spread",
+           "spread_table"]
 
 
 def _seed_from_environment() -> int:
@@ -242,3 +243,29 @@ def recorded_spread(chapter: str, name: str, path=SWEEP_VALUES) -> dict:
     return {"runs": int(picked.size), "min": float(picked.min()), "max": float(picked.max()),
             "mean": float(picked.mean()), "std": float(picked.std(ddof=1)) if picked.size > 1
             else 0.0}
+
+
+def spread_table(chapter: str, numbers: dict, path=SWEEP_VALUES) -> pd.DataFrame:
+    """This run's numbers beside their recorded spread over seeds and machines.
+
+    Parameters
+    ----------
+    chapter : str
+        The chapter's file stem, e.g. ``"03_cnn"``.
+    numbers : dict
+        ``{label: (glue name, value in this run)}``, in the order to show.
+    path : path-like
+        The recorded values (see :func:`recorded_spread`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per label: ``this run``, ``lowest`` and ``highest`` over the recorded runs,
+        and ``runs``.
+    """
+    rows = {}
+    for label, (name, value) in numbers.items():
+        spread = recorded_spread(chapter, name, path)
+        rows[label] = {"this run": float(value), "lowest": spread["min"],
+                       "highest": spread["max"], "runs": spread["runs"]}
+    return pd.DataFrame.from_dict(rows, orient="index")

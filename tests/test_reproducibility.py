@@ -116,3 +116,10 @@ def test_recorded_spread(tmp_path):
     assert spread["mean"] == pytest.approx(0.65)
     assert reproducibility.recorded_spread("03_cnn", "absent", values)["runs"] == 0
     assert reproducibility.recorded_spread("03_cnn", "f1", tmp_path / "none.csv")["runs"] == 0
+
+
+def test_spread_table(tmp_path):
+    values = tmp_path / "values.csv"
+    values.write_text("run,chapter,name,value\nseed0,03_cnn,f1,0.6\nseed1,03_cnn,f1,0.7\n")
+    table = reproducibility.spread_table("03_cnn", {"CNN macro-F1": ("f1", 0.65)}, values)
+    assert table.loc["CNN macro-F1"].tolist() == [0.65, 0.6, 0.7, 2]
