@@ -15,6 +15,7 @@ Usage (about 10 minutes per configuration on a 2-core CPU)::
     .venv/bin/python benchmarks/seed_sweep.py                  # every configuration
     .venv/bin/python benchmarks/seed_sweep.py --runs seed2 other-machine-seed1
     .venv/bin/python benchmarks/seed_sweep.py --summarise      # only rebuild the table
+    .venv/bin/python benchmarks/seed_sweep.py --runs seed0 --store   # re-execute the book
 
 Writes ``benchmarks/results/seed_sweep_claims.jsonl`` (every claim of every run; a run's old
 records are replaced), ``benchmarks/results/seed_sweep.csv`` (one row per claim: runs, runs
@@ -74,9 +75,10 @@ def glued_numbers(notebook) -> dict[str, float]:
     return found
 
 
-def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path):
+def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path,
+            store: bool = False):
     """Execute the chapters in order under ``env``; return this run's claim records and
-    glued numbers."""
+    glued numbers. ``store`` writes the executed notebooks back (the book's stored run)."""
     log = RESULTS / f".claims-{run}.jsonl"
     log.unlink(missing_ok=True)
     saved = dict(os.environ)
@@ -99,6 +101,8 @@ def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path):
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}"
             seconds = time.perf_counter() - start
             timings.append((path.stem, seconds, error))
+            if store and not error:
+                nbformat.write(notebook, path)
             values += [{"run": run, "chapter": path.stem, "name": name, "value": value}
                        for name, value in glued_numbers(notebook).items()]
             print(f"{run} {path.stem}: {seconds:.0f} s {error}", flush=True)
@@ -132,6 +136,21 @@ def summarise() -> pd.DataFrame:
     return table
 
 
+def markdown(table: pd.DataFrame) -> str:
+    """Per chapter: runs, claims, claims that held in every run, and the chapter's seconds."""
+    records = pd.DataFrame([json.loads(line) for line in LOG.read_text().splitlines()])
+    ends = records[records["claim"] == "(the chapter runs to its end)"]
+    seconds = ends.assign(s=ends["measured"].map(lambda m: m["seconds"])).groupby("chapter")["s"]
+    claims = table[table["claim"] != "(the chapter runs to its end)"]
+    lines = ["| chapter | runs | claims | held in every run | seconds per run (min-max) |",
+             "|---|---:|---:|---:|---|"]
+    for chapter, group in claims.groupby("chapter"):
+        lines.append(f"| {chapter} | {group['runs'].max()} | {len(group)} | "
+                     f"{int((group['held'] == group['runs']).sum())} | "
+                     f"{seconds.min()[chapter]:.0f}-{seconds.max()[chapter]:.0f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     runs = configurations()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -139,6 +158,11 @@ def main(argv=None) -> None:
     parser.add_argument("--chapters", nargs="*", default=None,
                         help="chapter stems, e.g. 02_balancing (default: all)")
     parser.add_argument("--summarise", action="store_true", help="only rebuild the table")
+    parser.add_argument("--store", action="store_true",
+                        help="write the executed notebooks back into chapters/ (use with "
+                             "--runs seed0: the book's stored run, whose claims are recorded too)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the per-chapter summary as a Markdown table")
     args = parser.parse_args(argv)
     if not args.summarise:
         chapters = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
@@ -146,7 +170,7 @@ def main(argv=None) -> None:
             chapters = [p for p in chapters if p.stem in args.chapters]
         cache = ROOT / "_build" / "seed-sweep-cache"
         for run in args.runs:
-            records, values = execute(run, runs[run], chapters, cache)
+            records, values = execute(run, runs[run], chapters, cache, store=args.store)
             kept = []
             if LOG.exists():  # replace this run's records of these chapters
                 stems = {p.stem for p in chapters}
@@ -159,6 +183,8 @@ def main(argv=None) -> None:
             old = old[~((old["run"] == run) & old["chapter"].isin({p.stem for p in chapters}))]
             pd.concat([old, pd.DataFrame(values)]).to_csv(VALUES, index=False)
     table = summarise()
+    if args.markdown:
+        print(markdown(table))
     shaky = table[table["held"] < table["runs"]]
     print(f"{len(table)} claims; {len(shaky)} fail in at least one run", file=sys.stderr)
     if len(shaky):
