@@ -30,6 +30,7 @@ a chapter on the week.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -125,7 +126,8 @@ def execute_chapters(week: Path, chapters: list[Path], out: Path) -> dict[str, s
                 NotebookClient(notebook, timeout=1200, kernel_name="python3",
                                resources={"metadata": {"path": str(path.parent)}}).execute()
             except Exception as error:  # reported below; the other chapters still run
-                errors[path.stem] = str(error).strip().splitlines()[-1]
+                last = str(error).strip().splitlines()[-1]
+                errors[path.stem] = re.sub(r"\x1b\[[0-9;]*m", "", last)  # no terminal colours
             nbformat.write(notebook, out / path.name)
             failed = [line for cell in notebook.cells for o in cell.get("outputs", [])
                       for line in o.get("text", "").splitlines()
