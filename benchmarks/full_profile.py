@@ -1,0 +1,100 @@
+"""What the small profile's budget costs: chapters 3-6 executed in the full profile.
+
+The book executes its networks in a *small profile* (a fifth of the benign training flows,
+an epoch cap of 8 to 15 with patience 3) so that each chapter runs in minutes on a laptop.
+Whether a conclusion comes from deep learning or from a truncated training run is a question
+only a full run answers: every benign training flow, up to 100 epochs, patience 10, the
+chapters' ``FULL = True`` (set here through ``NIDSLIB_FULL=1``, which each chapter reads).
+
+This script executes chapters 1 to 6 that way (1 and 2 only build the data and chapter 2's
+baselines, which chapter 5 compares against), seed 0, claims in report mode, in a cache of
+its own, and records per chapter the seconds and the headline numbers beside the small
+profile's seed-0 run of ``seed_sweep.py``::
+
+    .venv/bin/python benchmarks/full_profile.py              # about an hour on 2 cores
+    .venv/bin/python benchmarks/full_profile.py --summarise  # only the Markdown table
+
+Writes ``results/full_profile_values.csv`` (every glued number), ``results/
+full_profile_claims.jsonl`` (the claims, with what was measured; several are stated for the
+small profile only) and prints the table that ``benchmarks/README.md`` shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+import seed_sweep  # noqa: E402  (its executor: one definition of how a chapter is run)
+
+ROOT = seed_sweep.ROOT
+VALUES = seed_sweep.RESULTS / "full_profile_values.csv"
+CLAIMS = seed_sweep.RESULTS / "full_profile_claims.jsonl"
+CHAPTERS = ["01_data_cleaning", "02_balancing", "03_cnn", "04_lstm", "05_cnn_lstm",
+            "06_lstm_autoencoder"]
+# The numbers each chapter's conclusion rests on (glue names), and what they mean.
+HEADLINES = {
+    "03_cnn": {"cnn_epochs": "CNN epochs run", "cnn_best_epoch": "CNN epoch kept",
+               "test_f1_cnn": "CNN test macro-F1", "test_f1_dnn": "DNN test macro-F1",
+               "test_f1_forest": "forest test macro-F1"},
+    "04_lstm": {"lstm_epochs": "LSTM epochs run", "lstm_best_epoch": "LSTM epoch kept",
+                "window_f1": "LSTM on windows, test macro-F1",
+                "single_f1": "LSTM on single flows, test macro-F1",
+                "window_acc_gain": "window's accuracy gain (points)"},
+    "05_cnn_lstm": {"hybrid_epochs": "CNN-LSTM epochs run",
+                    "hybrid_best_epoch": "CNN-LSTM epoch kept",
+                    "hybrid_f1": "CNN-LSTM test macro-F1", "best_deep_f1": "best network, test macro-F1",
+                    "forest_f1": "forest test macro-F1"},
+    "06_lstm_autoencoder": {"ae_epochs": "autoencoder epochs run",
+                            "ae_best_epoch": "autoencoder epoch kept",
+                            "ae_auc": "autoencoder ROC-AUC",
+                            "fpr_detection": "detection at 1 % FPR (%)"},
+}
+
+
+def table() -> str:
+    """Markdown: per chapter, seconds and headline numbers, small profile (seed 0) and full."""
+    full = pd.read_csv(VALUES)
+    small = pd.read_csv(seed_sweep.VALUES)
+    small = small[small["run"] == "seed0"]
+    records = [json.loads(line) for line in CLAIMS.read_text().splitlines()]
+    seconds = {r["chapter"]: r["measured"]["seconds"] for r in records
+               if r["claim"] == "(the chapter runs to its end)"}
+    sweep = [json.loads(line) for line in seed_sweep.LOG.read_text().splitlines()]
+    small_seconds = {r["chapter"]: r["measured"]["seconds"] for r in sweep
+                     if r["run"] == "seed0" and r["claim"] == "(the chapter runs to its end)"}
+
+    def value(frame, chapter, name):
+        picked = frame.loc[(frame["chapter"] == chapter) & (frame["name"] == name), "value"]
+        return f"{picked.iloc[0]:.3g}" if len(picked) else "-"
+
+    lines = ["| chapter | number | small profile | full profile |", "|---|---|---:|---:|"]
+    for chapter, names in HEADLINES.items():
+        lines.append(f"| {chapter} | seconds to execute | {small_seconds.get(chapter, '-')} | "
+                     f"{seconds.get(chapter, '-')} |")
+        for name, label in names.items():
+            lines.append(f"| | {label} | {value(small, chapter, name)} | "
+                         f"{value(full, chapter, name)} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--summarise", action="store_true", help="only print the table")
+    args = parser.parse_args(argv)
+    if not args.summarise:
+        chapters = [ROOT / "chapters" / f"{stem}.ipynb" for stem in CHAPTERS]
+        records, values = seed_sweep.execute(
+            "full-profile", {"NIDSLIB_FULL": "1", "NIDSLIB_SEED": "0"}, chapters,
+            ROOT / "_build" / "full-profile-cache")
+        CLAIMS.write_text("".join(json.dumps(r) + "\n" for r in records))
+        pd.DataFrame(values).to_csv(VALUES, index=False)
+    print(table())
+
+
+if __name__ == "__main__":
+    main()
