@@ -1,0 +1,693 @@
+"""Reading packet captures into a packet table, chunk by chunk.
+
+Chapter 9 (From packets to alerts), section "Reading a capture": the first step from a
+capture file to flows (CICFlowMeter-style) and alerts. :func:`read_packets` turns each
+usable packet into one row of a :class:`PacketTable` (time, addresses, ports, protocol,
+IP/header/payload lengths, TCP flags and window) and counts every packet it cannot use, by
+kind, in a :class:`CaptureReport`.
+
+Formats: classic pcap (either byte order; microsecond magic 0xA1B2C3D4 and nanosecond magic
+0xA1B23C4D) and pcapng (Section Header, Interface Description, Enhanced Packet and Simple
+Packet blocks, either byte order, several sections; other blocks are skipped). Each pcapng
+interface has its own link type and ``if_tsresol`` (default 10^-6 s) and ``if_tsoffset``.
+Simple Packet Blocks carry no time: they get the time of the packet before them.
+
+Link types: Ethernet (1) with up to two 802.1Q/802.1ad VLAN tags, Linux cooked capture SLL
+(113) and SLL2 (276), raw IP (101, and 12 and 14, which mean raw IP in pcap files), IPv4
+(228) and IPv6 (229). Network and transport: IPv4 (options skipped by IHL) and IPv6 (hop-by-
+hop, routing and destination-options headers skipped); TCP, UDP, ICMP and ICMPv6.
+
+What is skipped, counted in ``CaptureReport.skipped`` (the first reason that applies):
+
+- ``unsupported_link_type``: a pcapng interface with another link type (a classic pcap with
+  one raises :class:`CaptureFormatError` when opened);
+- ``truncated``: the packet's captured bytes end before the headers that the table needs
+  (zero-length packets included), or the file ends inside the record, or the rest of the
+  file is damaged (then ``file_truncated`` is set, ``note`` says where, and reading stops);
+- ``non_ip``: ARP, LLDP and the like; ``fragment``: an IPv4 fragment (offset > 0 or MF set)
+  or an IPv6 fragment header (fragments are not reassembled);
+- ``malformed``: a bad IPv4 header length, an IP length shorter than the headers, a TCP data
+  offset below 5, an IP version that contradicts the link layer, a pcapng packet of an
+  undeclared interface or longer than its block;
+- ``unsupported_transport``: any other IP protocol (GRE, ESP, SCTP, ...).
+
+Lengths come from the IP header, not from the captured length, so a capture cut by a short
+snapshot length still gives true sizes. Timestamps are kept as written, however absurd; a
+pcapng timestamp beyond the int64 microsecond range saturates at its limits.
+
+Why hand-written, not dpkt or scapy: both build a Python object per packet. The reader reads
+64 MiB blocks into one buffer, walks the record headers with a Python loop (the only per-
+packet Python work; runs of records of equal length, as in floods and scans, are verified
+in bulk with numpy instead), and takes every field with numpy indexing over the offsets of
+16,384 records at a time. ``benchmarks/capture_read.py`` measures it beside dpkt and scapy
+(``benchmarks/README.md`` has the table).
+
+Example
+-------
+>>> import os, tempfile
+>>> from nidslib.capture_write import Packet, write_pcap
+>>> path = os.path.join(tempfile.mkdtemp(), "tiny.pcap")
+>>> write_pcap(path, [Packet(1_500_000_000_000_000, "10.0.0.1", "10.0.0.2", 6, 40000, 80,
+...                          tcp_flags=0x02),
+...                   Packet(1_500_000_000_000_250, "2001:db8::1", "2001:db8::2", 17, 5353,
+...                          53, payload=b"hello")])
+2
+>>> table, report = read_capture(path)
+>>> table.src_text(), table.protocol.tolist(), table.payload_length.tolist()
+(['10.0.0.1', '2001:db8::1'], [6, 17], [0, 5])
+>>> report.packets_read, report.packets_used, report.packets_skipped
+(2, 2, 0)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import struct
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+KINDS = ("unsupported_link_type", "truncated", "non_ip", "malformed", "fragment",
+         "unsupported_transport")
+_UNSUP, _TRUNC, _NONIP, _MALF, _FRAG, _UNTR = range(1, 7)
+LINK_TYPES = {1: "Ethernet", 12: "raw IP", 14: "raw IP", 101: "raw IP", 113: "Linux SLL",
+              228: "IPv4", 229: "IPv6", 276: "Linux SLL2"}
+_PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1": ("<", False), b"\xa1\xb2\xc3\xd4": (">", False),
+                b"\x4d\x3c\xb2\xa1": ("<", True), b"\xa1\xb2\x3c\x4d": (">", True)}
+_EXPECTED = ("a1b2c3d4 or d4c3b2a1 (pcap), a1b23c4d or 4d3cb2a1 (pcap, nanosecond "
+             "timestamps) or 0a0d0d0a (pcapng)")
+_SHB, _BOMS = 0x0A0D0D0A, {b"\x4d\x3c\x2b\x1a": "<", b"\x1a\x2b\x3c\x4d": ">"}
+_BATCH, _SLACK, _MAX_RECORD, _SEGMENT = 16384, 4096, 256 << 20, 1 << 16
+_I64 = np.iinfo(np.int64)
+
+
+class CaptureFormatError(ValueError):
+    """A file that is not a capture this module reads; the message names the file, what
+    was found and what was expected."""
+
+
+@dataclass
+class PacketTable:
+    """One row per usable packet. ``src``/``dst`` are (n, 16) uint8 addresses, IPv4 mapped
+    as ::ffff:a.b.c.d; lengths are in bytes; ports, flags and window are 0 where they do
+    not apply (ICMP has no ports, non-TCP no flags or window)."""
+
+    time_us: np.ndarray  # int64, microseconds since the epoch
+    src: np.ndarray
+    dst: np.ndarray
+    src_port: np.ndarray  # uint16
+    dst_port: np.ndarray  # uint16
+    protocol: np.ndarray  # uint8: 6, 17, 1 or 58
+    ip_length: np.ndarray  # uint32: IPv4 total length, IPv6 payload length + 40
+    header_length: np.ndarray  # uint16: IP header (with extensions) + transport header
+    payload_length: np.ndarray  # uint32: ip_length - header_length
+    tcp_flags: np.ndarray  # uint8
+    tcp_window: np.ndarray  # uint16
+    captured_length: np.ndarray  # uint32: bytes captured of the frame
+
+    def __len__(self) -> int:
+        return len(self.time_us)
+
+    def __getitem__(self, rows) -> PacketTable:
+        return PacketTable(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+    @classmethod
+    def concat(cls, tables) -> PacketTable:
+        """The tables one after the other (an empty table when there are none)."""
+        tables = list(tables) or [_empty()]
+        return cls(*(np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)))
+
+    def src_text(self) -> list[str]:
+        """Source addresses as text (dotted IPv4, compressed IPv6)."""
+        return format_addresses(self.src)
+
+    def dst_text(self) -> list[str]:
+        """Destination addresses as text."""
+        return format_addresses(self.dst)
+
+    def to_frame(self):
+        """A pandas DataFrame of the table, addresses as text."""
+        import pandas as pd
+
+        columns = {f.name: getattr(self, f.name) for f in fields(self)}
+        columns["src"], columns["dst"] = self.src_text(), self.dst_text()
+        return pd.DataFrame(columns)
+
+
+_DTYPES = dict(time_us=np.int64, src=np.uint8, dst=np.uint8, src_port=np.uint16,
+               dst_port=np.uint16, protocol=np.uint8, ip_length=np.uint32,
+               header_length=np.uint16, payload_length=np.uint32, tcp_flags=np.uint8,
+               tcp_window=np.uint16, captured_length=np.uint32)
+
+
+def _empty() -> PacketTable:
+    return PacketTable(**{k: np.zeros((0, 16) if k in ("src", "dst") else 0, v)
+                          for k, v in _DTYPES.items()})
+
+
+def format_addresses(addresses) -> list[str]:
+    """Format (n, 16) uint8 addresses as text: IPv4-mapped ones as ``a.b.c.d``.
+
+    Parameters
+    ----------
+    addresses : array_like
+        (n, 16) uint8, as in :attr:`PacketTable.src`.
+
+    Returns
+    -------
+    list of str
+    """
+    raw = np.ascontiguousarray(addresses, np.uint8).reshape(-1, 16)
+    mapped = (raw[:, :10] == 0).all(1) & (raw[:, 10] == 255) & (raw[:, 11] == 255)
+    return [".".join(map(str, row[12:])) if m else str(ipaddress.IPv6Address(row.tobytes()))
+            for row, m in zip(raw, mapped)]
+
+
+def parse_address(text: str) -> np.ndarray:
+    """The 16-byte form of an IPv4 or IPv6 address, as stored in a :class:`PacketTable`."""
+    address = ipaddress.ip_address(text)
+    if address.version == 4:
+        address = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + address.packed)
+    return np.frombuffer(address.packed, np.uint8).copy()
+
+
+@dataclass
+class CaptureReport:
+    """What a reader found: packets read, used and skipped by kind (see the module's
+    docstring); ``packets_read == packets_used + packets_skipped`` always holds."""
+
+    path: str
+    format: str
+    link_types: tuple = ()
+    packets_read: int = 0
+    packets_used: int = 0
+    skipped: dict = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    file_truncated: bool = False
+    note: str = ""
+
+    @property
+    def packets_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def _stop(self, note: str) -> None:
+        self.packets_read += 1
+        self.skipped["truncated"] += 1
+        self.file_truncated, self.note = True, note
+
+
+def _inspect(path: Path):
+    """(format, byte order, nanosecond, link type) from the file's first bytes, or raise."""
+    with open(path, "rb") as f:
+        head = f.read(28)
+    magic = head[:4]
+    if not head:
+        raise CaptureFormatError(f"{path}: the file is empty; expected a pcap or pcapng capture")
+    if magic in _PCAP_MAGICS:
+        if len(head) < 24:
+            raise CaptureFormatError(f"{path}: {len(head)} bytes, too short for the 24-byte "
+                                     f"pcap file header")
+        order, nano = _PCAP_MAGICS[magic]
+        network = struct.unpack_from(order + "I", head, 20)[0]
+        link = network if network & 0x03FF0000 else network & 0xFFFF  # FCS bits aside
+        if link not in LINK_TYPES:
+            raise CaptureFormatError(
+                f"{path}: link type {network} is not supported; expected one of "
+                + ", ".join(f"{k} ({v})" for k, v in LINK_TYPES.items()))
+        return "pcap", order, nano, link, struct.unpack_from(order + "I", head, 16)[0]
+    if magic == b"\x0a\x0d\x0d\x0a":
+        if len(head) < 28 or head[8:12] not in _BOMS:
+            found = head[8:12].hex() if len(head) >= 12 else f"a {len(head)}-byte file"
+            raise CaptureFormatError(f"{path}: a pcapng section header with byte-order magic "
+                                     f"{found}; expected 1a2b3c4d in either byte order")
+        return "pcapng", _BOMS[head[8:12]], False, None, 0
+    hint = " (gzip-compressed: decompress it first)" if magic[:2] == b"\x1f\x8b" else ""
+    raise CaptureFormatError(f"{path}: not a packet capture{hint}: the first {len(magic)} "
+                             f"bytes are {magic.hex()}; expected {_EXPECTED}")
+
+
+class _Views:
+    """Unaligned numpy views of a buffer: a field at any byte offset is one gather."""
+
+    def __init__(self, buf: bytearray, order: str):
+        n = len(buf)
+        self.u8 = np.frombuffer(buf, np.uint8)
+        self.be16 = np.ndarray((n - 1,), ">u2", buf, 0, (1,))
+        self.be32 = np.ndarray((n - 3,), ">u4", buf, 0, (1,))
+        self.le32 = np.ndarray((n - 3,), "<u4", buf, 0, (1,))
+        self.le64 = np.ndarray((n - 7,), "<u8", buf, 0, (1,))
+        self.u32 = self.le32 if order == "<" else self.be32  # the file's byte order
+        self.limit = n - 64
+
+
+class _Section:
+    def __init__(self):
+        self.interfaces: list[tuple[int, int, int, int]] = []  # link, tsresol, tsoffset, snap
+        self.last_time = 0
+
+
+def read_packets(path, chunk_size: int = 1_000_000, *, block_size: int = 64 << 20):
+    """Read a pcap or pcapng file as :class:`PacketTable` chunks.
+
+    Parameters
+    ----------
+    path : str or Path
+        The capture file.
+    chunk_size : int
+        Rows per table; the last one may hold fewer. Memory stays bounded by the chunk and
+        the block, whatever the size of the file.
+    block_size : int
+        Bytes read from the file at a time (a longer record enlarges the buffer to fit).
+
+    Returns
+    -------
+    PacketReader
+        An iterator of :class:`PacketTable`; its ``report`` (:class:`CaptureReport`) is
+        complete once the iterator is exhausted.
+
+    Raises
+    ------
+    CaptureFormatError
+        At once, when the file is empty, too short, not a capture (wrong magic), or a
+        classic pcap of an unsupported link type.
+    """
+    return PacketReader(path, chunk_size, block_size)
+
+
+def read_capture(path, chunk_size: int = 1_000_000):
+    """Read a whole capture: ``(PacketTable, CaptureReport)``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The capture file.
+    chunk_size : int
+        Rows per chunk while reading (the chunks are concatenated).
+
+    Returns
+    -------
+    table : PacketTable
+    report : CaptureReport
+
+    Raises
+    ------
+    CaptureFormatError
+        As :func:`read_packets`.
+    """
+    reader = read_packets(path, chunk_size)
+    return PacketTable.concat(reader), reader.report
+
+
+class PacketReader:
+    """The iterator that :func:`read_packets` returns; ``report`` fills in as it reads."""
+
+    def __init__(self, path, chunk_size: int = 1_000_000, block_size: int = 64 << 20):
+        if chunk_size < 1 or block_size < 64:
+            raise ValueError("chunk_size must be at least 1 and block_size at least 64")
+        self.path, self.chunk_size, self.block_size = Path(path), chunk_size, block_size
+        self._format = _inspect(self.path)
+        kind, _, _, link, _ = self._format
+        self.report = CaptureReport(str(path), kind, (link,) if link is not None else ())
+        self._chunks = self._generate()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> PacketTable:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        """Stop reading and close the file."""
+        self._chunks.close()
+
+    def _generate(self):
+        pending, count = [], 0
+        for piece in self._pieces():
+            pending.append(piece)
+            count += len(piece)
+            if count >= self.chunk_size:
+                table = PacketTable.concat(pending)
+                for start in range(0, count - self.chunk_size + 1, self.chunk_size):
+                    yield table[start:start + self.chunk_size]
+                pending = [table[count - count % self.chunk_size:]]
+                count = len(pending[0])
+        if count:
+            yield PacketTable.concat(pending)
+
+    def _pieces(self):
+        kind, order, nano, link, snaplen = self._format
+        report, size = self.report, self.block_size
+        pcapng = kind == "pcapng"
+        state = {"order": order, "section": _Section()}
+        buf, filled, start = bytearray(size + _SLACK), 0, 0 if pcapng else 24
+        with open(self.path, "rb") as f:
+            f.seek(start)
+            file_size = os.fstat(f.fileno()).st_size
+            while True:
+                view = memoryview(buf)
+                while filled < size and (got := f.readinto(view[filled:size])):
+                    filled += got
+                del view
+                views = _Views(buf, state["order"])
+                if pcapng:
+                    segments, nxt, need, damaged = _walk_pcapng(buf, filled, state, report)
+                    for section, order_, blocks in segments:
+                        yield from self._pcapng_packets(views, section, order_, blocks)
+                else:
+                    records, nxt, need = _walk_pcap(buf, views.u32, filled, order, nano,
+                                                    snaplen)
+                    damaged = ""
+                    for i in range(0, len(records), _BATCH):
+                        r = records[i:i + _BATCH]
+                        frac = views.u32[r + 4]
+                        time = (views.u32[r].astype(np.int64) * 1_000_000
+                                + (frac // 1000 if nano else frac))
+                        yield _packets(views, r + 16, views.u32[r + 8], time, link, report)
+                where, tail = start + nxt, filled - nxt
+                if damaged:
+                    return report._stop(f"{damaged} at byte {where}: the file is damaged from "
+                                        f"there on; reading stopped")
+                if filled < size:  # end of file
+                    if tail:
+                        report._stop(f"the file ends inside the record at byte {where} "
+                                     f"({tail} of {need or 'at least ' + str(tail + 1)} bytes)")
+                    return
+                old = buf
+                if need > size:
+                    if need > _MAX_RECORD or need > tail + file_size - f.tell():
+                        return report._stop(f"the record at byte {where} claims {need} bytes, "
+                                            f"more than the rest of the file holds")
+                    buf, size = bytearray(need + _SLACK), need
+                buf[:tail] = old[nxt:filled]
+                del views, old
+                start, filled = where, tail
+
+    def _pcapng_packets(self, views, section, order, blocks):
+        u32 = views.le32 if order == "<" else views.be32
+        ifs = section.interfaces
+        links = np.array([i[0] for i in ifs] + [-1], np.int64)
+        offsets, simple = blocks
+        for i in range(0, len(offsets), _BATCH):
+            o, s = offsets[i:i + _BATCH], simple[i:i + _BATCH]
+            length, has_spb = u32[o + 4].astype(np.int64), s.any()
+            interface = np.where(s, 0, u32[o + 8]) if has_spb else u32[o + 8]
+            captured = u32[o + 20].astype(np.int64)
+            ts = (u32[o + 12].astype(np.uint64) << 32) | u32[o + 16]
+            bad = captured + 32 > length
+            if has_spb:
+                snap = ifs[0][3] if ifs and ifs[0][3] else 1 << 32
+                captured = np.where(s, np.minimum(np.minimum(u32[o + 8], length - 16), snap),
+                                    captured)
+                bad &= ~s
+            link = links[np.minimum(interface, len(ifs))]
+            link[bad] = -1
+            time = np.zeros(len(o), np.int64)
+            for k, (_, resol, offset, _) in enumerate(ifs):
+                m = (interface == k) & ~s
+                if m.any():
+                    time[m] = _to_us(ts[m], resol, offset)
+            if has_spb:  # Simple Packet Blocks: the time of the packet before
+                known = np.where(s, -1, np.arange(len(o)))
+                np.maximum.accumulate(known, out=known)
+                time = np.where(known >= 0, time[np.maximum(known, 0)], section.last_time)
+            if len(o):
+                section.last_time = int(time[-1])
+            data = o + np.where(s, 12, 28)
+            yield _packets(views, data, captured, time, link, self.report)
+
+
+def _walk_pcap(buf, u32, filled: int, order: str, nano: bool, snaplen: int):
+    """Offsets of the complete records in ``buf[:filled]``, the offset of the first
+    incomplete one, and its length when its header is complete (else 0).
+
+    The exact walk follows record lengths from offset 0, one record after another. To do
+    that in numpy rather than in a Python loop per record, each 64 KiB segment of the buffer
+    gets a walker, started at the first offset in its first 4 KiB that looks like a record
+    header (see ``_plausible``), and all walkers step together until each reaches the next
+    one's start. A walker's records are kept only when the exact chain from offset 0 lands
+    on its start; where it does not, a Python loop walks that stretch instead.
+    """
+    unpack = struct.Struct(order + "I").unpack_from
+    segments, starts = filled // _SEGMENT, np.zeros(0, np.int64)
+    if segments >= 8:  # else the Python loop alone
+        starts = _walker_starts(u32, filled, segments, 1_000_000_000 if nano else 1_000_000,
+                                min(max(snaplen, 65535), 1 << 24))
+        table, after = _lockstep(u32, starts, filled)
+        counts = (table >= 0).sum(1)
+    pieces, off, j, last = [], 0, 0, filled - 16
+    while off <= last:
+        if j < len(starts) and off == starts[j]:  # the exact chain reaches walker j
+            pieces.append(table[j, :counts[j]])
+            off, j = int(after[j]), j + 1
+            continue
+        while j < len(starts) and starts[j] < off:
+            j += 1
+        stop, walked = min(int(starts[j]) if j < len(starts) else last + 1, last + 1), []
+        append = walked.append
+        while off < stop:
+            append(off)
+            off += 16 + unpack(buf, off + 8)[0]
+        pieces.append(np.array(walked, np.int64))
+    records = np.concatenate(pieces) if pieces else np.zeros(0, np.int64)
+    if len(records) and records[-1] + 16 + int(u32[records[-1] + 8]) > filled:
+        off, records = int(records[-1]), records[:-1]
+    need = 16 + unpack(buf, off + 8)[0] if off <= last else 0
+    return records, min(off, filled), need
+
+
+def _plausible(u32, at, filled, ts0, frac_limit, max_length):
+    """Whether offsets ``at`` and the two records after each look like pcap records."""
+    ok = np.ones(len(at), bool)
+    for _ in range(3):
+        inside = at <= filled - 16
+        at = np.where(inside, at, 0)
+        length = u32[at + 8]
+        ok &= (inside & (u32[at + 4] < frac_limit) & (length <= max_length)
+               & (length <= u32[at + 12]) & (np.abs(u32[at].astype(np.int64) - ts0) < 1 << 24))
+        at = at + 16 + length
+    return ok
+
+
+def _walker_starts(u32, filled, segments, frac_limit, max_length):
+    """0 and, per 64 KiB segment after the first, its first plausible record start."""
+    base = np.arange(1, segments, dtype=np.int64) * _SEGMENT
+    found, ts0, low = np.full(len(base), -1, np.int64), int(u32[0]), 0
+    for high in (256, 1024, 4096):
+        todo = np.flatnonzero(found < 0)
+        if not len(todo):
+            break
+        at = (base[todo, None] + np.arange(low, high)).ravel()
+        ok = _plausible(u32, at, filled, ts0, frac_limit, max_length).reshape(len(todo), -1)
+        hit = ok.any(1)
+        found[todo[hit]] = base[todo[hit]] + low + ok[hit].argmax(1)
+        low = high
+    return np.concatenate([[0], found[found >= 0]])
+
+
+def _lockstep(u32, starts, filled):
+    """Walk from every start at once, each until the next start: (offsets by walker, -1
+    padded; the offset after each walker's last record)."""
+    limit = np.append(starts[1:], filled - 15)
+    at, active, rows = starts.copy(), np.arange(len(starts)), []
+    while len(active):
+        p = at[active]
+        row = np.full(len(starts), -1, np.int64)
+        row[active] = p
+        rows.append(row)
+        p = p + 16 + u32[p + 8]
+        at[active] = p
+        active = active[p < limit[active]]
+    return np.stack(rows, 1), at
+
+
+def _walk_pcapng(buf, filled: int, state: dict, report: CaptureReport):
+    """Walk the blocks of ``buf[:filled]``: interfaces and sections are read here; packets
+    come back as (section, byte order, (offsets, is-simple)) segments."""
+    order, section = state["order"], state["section"]
+    header = struct.Struct(order + "II").unpack_from
+    segments, packets, simple = [], [], []
+    off, need, damaged = 0, 0, ""
+    while off <= filled - 12:
+        btype, length = header(buf, off)
+        if btype == _SHB:
+            new = _BOMS.get(bytes(buf[off + 8:off + 12]))
+            if new is None:
+                damaged = "a section header with an unknown byte-order magic"
+                break
+            length = struct.unpack_from(new + "I", buf, off + 4)[0]
+        if length < 12 or length % 4:
+            damaged = f"a block of length {length} (at least 12, a multiple of 4, expected)"
+            break
+        if off + length > filled:
+            need = length
+            break
+        if btype == _SHB:
+            segments.append((section, order, packets, simple))
+            order, section, packets, simple = new, _Section(), [], []
+            header = struct.Struct(order + "II").unpack_from
+        elif btype == 6 or btype == 3:
+            packets.append(off)
+            simple.append(btype == 3)
+        elif btype == 1:
+            section.interfaces.append(_interface(buf, off, length, order))
+            report.link_types = tuple(dict.fromkeys(report.link_types
+                                                    + (section.interfaces[-1][0],)))
+        off += length
+    segments.append((section, order, packets, simple))
+    state["order"], state["section"] = order, section
+    return ([(s, o, (np.array(p, np.int64), np.array(b, bool))) for s, o, p, b in segments
+             if p], off, need, damaged)
+
+
+def _interface(buf, off: int, length: int, order: str):
+    """(link type, if_tsresol, if_tsoffset, snaplen) of an Interface Description Block."""
+    link, _, snap = struct.unpack_from(order + "HHI", buf, off + 8)
+    resol, offset, p, end = 6, 0, off + 16, off + length - 4
+    while p + 4 <= end:
+        code, size = struct.unpack_from(order + "HH", buf, p)
+        if code == 0:
+            break
+        if code == 9 and size >= 1:
+            resol = buf[p + 4]
+        elif code == 14 and size == 8 and p + 12 <= end:
+            offset = struct.unpack_from(order + "q", buf, p + 4)[0]
+        p += 4 + size + (-size % 4)
+    return link, resol, offset, snap
+
+
+def _to_us(ts: np.ndarray, resol: int, offset: int) -> np.ndarray:
+    """pcapng timestamps (uint64, in 10^-r or 2^-r s) to int64 microseconds, saturating."""
+    if resol & 0x80:
+        num, den = 10 ** 6, 2 ** (resol & 0x7F)
+    else:
+        num, den = (10 ** (6 - resol), 1) if resol <= 6 else (1, 10 ** (resol - 6))
+    q, r = np.divmod(ts, np.uint64(den)) if den < 2 ** 64 else (np.zeros_like(ts), ts)
+    frac = np.floor(r * (num / den)).astype(np.int64) if den > 1 else 0
+    limit = _I64.max // num - 1
+    us = np.where(q > limit, _I64.max, np.minimum(q, limit).astype(np.int64) * num + frac)
+    add = max(min(offset * 10 ** 6, 2 ** 62), -2 ** 62)
+    if add > 0:
+        us = np.where(us > _I64.max - add, _I64.max, us + add)
+    elif add < 0:
+        us = us + add  # us >= 0, so no overflow
+    return us
+
+
+def _mark(kind: np.ndarray, mask, code: int) -> None:
+    kind[(kind == 0) & mask] = code
+
+
+def _link_layer(v: _Views, d, c, link, kind):
+    """(IP header offset, ethertype) per packet; marks link-level skips in ``kind``."""
+    n = len(d)
+    l3, ethertype, need = d.copy(), np.zeros(n, np.int64), np.zeros(n, np.int64)
+    groups = [(link, slice(None))] if np.isscalar(link) else [(x, link == x)
+                                                               for x in np.unique(link)]
+    for x, m in groups:
+        dm = d[m]
+        if x == 1:
+            et, hl = v.be16[dm + 12].astype(np.int64), np.full(len(dm), 14, np.int64)
+            for _ in range(2):
+                tag = (et == 0x8100) | (et == 0x88A8) | (et == 0x9100)
+                if not tag.any():
+                    break
+                hl[tag] += 4
+                et[tag] = v.be16[dm[tag] + hl[tag] - 2]
+        elif x in (113, 276):
+            et, hl = v.be16[dm + (14 if x == 113 else 0)], 16 if x == 113 else 20
+        elif x in (12, 14, 101):
+            version = v.u8[dm] >> 4
+            et, hl = np.select([version == 4, version == 6], [0x0800, 0x86DD], 0), 0
+        elif x in (228, 229):
+            et, hl = (0x0800 if x == 228 else 0x86DD), 0
+        else:
+            kind[m] = _MALF if x == -1 else _UNSUP
+            continue
+        l3[m], ethertype[m], need[m] = dm + hl, et, np.maximum(hl, 1)
+    _mark(kind, c < need, _TRUNC)
+    _mark(kind, (ethertype != 0x0800) & (ethertype != 0x86DD), _NONIP)
+    return l3, ethertype
+
+
+def _packets(v: _Views, d, c, time, link, report: CaptureReport) -> PacketTable:
+    """The table rows of packets whose link-layer data start at ``d`` (``c`` bytes)."""
+    n = len(d)
+    if n == 0:
+        return _empty()
+    c = c.astype(np.int64)
+    kind = np.zeros(n, np.int8)
+    l3, et = _link_layer(v, d, c, link, kind)
+    is6 = et == 0x86DD
+    any6, any4 = bool(is6.any()), not is6.all()
+    at_ip = c - (l3 - d)  # bytes captured from the IP header on
+    _mark(kind, at_ip < (np.where(is6, 40, 20) if any6 else 20), _TRUNC)
+    _mark(kind, (v.u8[l3] >> 4) != (np.where(is6, 6, 4) if any6 else 4), _MALF)
+    ip_len = ihl = proto = l4 = 0
+    if any4:
+        w0, w1 = v.be32[l3], v.be32[l3 + 4]
+        ihl = ((w0 >> 24) & 15).astype(np.int64) * 4
+        ip_len, proto, l4 = (w0 & 0xFFFF).astype(np.int64), v.u8[l3 + 9], l3 + ihl
+        is4 = ~is6 if any6 else True
+        _mark(kind, is4 & ((ihl < 20) | (ip_len < ihl)), _MALF)
+        _mark(kind, is4 & (at_ip < ihl), _TRUNC)
+        _mark(kind, is4 & ((w1 & 0x3FFF) != 0), _FRAG)
+    if any6:
+        w6 = v.be32[l3 + 4]
+        ip_len = np.where(is6, (w6 >> 16).astype(np.int64) + 40, ip_len)
+        proto = np.where(is6, (w6 >> 8) & 0xFF, proto).astype(np.uint8)
+        l4 = np.where(is6, l3 + 40, l4)
+        ext = is6 & (kind == 0) & np.isin(proto, (0, 43, 44, 60))
+        for _ in range(8):  # IPv6 extension headers
+            rows = np.flatnonzero(ext)
+            if not len(rows):
+                break
+            fragment = proto[rows] == 44
+            kind[rows[fragment]] = _FRAG
+            rows = rows[~fragment]
+            short = c[rows] - (l4[rows] - d[rows]) < 8
+            kind[rows[short]] = _TRUNC
+            rows = rows[~short]
+            at = l4[rows]
+            proto[rows], l4[rows] = v.u8[at], at + (v.u8[at + 1].astype(np.int64) + 1) * 8
+            ext[:] = False
+            ext[rows] = np.isin(proto[rows], (0, 43, 44, 60))
+        kind[ext & (kind == 0)] = _MALF
+        l4 = np.minimum(l4, v.limit)
+    tcp, udp = proto == 6, proto == 17
+    _mark(kind, ~(tcp | udp | (proto == 1) | (proto == 58)), _UNTR)
+    _mark(kind, c - (l4 - d) < np.where(tcp, 20, 8), _TRUNC)
+    ports, word = v.be32[l4], v.be32[l4 + 12]
+    transport = np.where(tcp, (word >> 28).astype(np.int64) * 4, 8)
+    _mark(kind, tcp & (transport < 20), _MALF)
+    _mark(kind, ip_len < (l4 - l3) + transport, _MALF)
+    counts = np.bincount(kind, minlength=7)
+    report.packets_read += n
+    report.packets_used += int(counts[0])
+    for name, k in zip(KINDS, counts[1:]):
+        report.skipped[name] += int(k)
+    if counts[0] < n:
+        keep = kind == 0
+        time, c, l3, l4, ip_len, proto, ports, word, transport, is6, tcp, udp = (
+            a[keep] for a in (time, c, l3, l4, ip_len, proto, ports, word, transport, is6,
+                              tcp, udp))
+        any6, any4 = bool(is6.any()), not is6.all()
+    src, dst = np.zeros((len(l3), 2), "<u8"), np.zeros((len(l3), 2), "<u8")
+    for address, at4, at6 in ((src, 12, 8), (dst, 16, 24)):
+        if any4:
+            m4 = ~is6 if any6 else slice(None)
+            address[m4, 1] = (v.le32[l3[m4] + at4].astype("<u8") << 32) | 0xFFFF0000
+        if any6:
+            address[is6, 0] = v.le64[l3[is6] + at6]
+            address[is6, 1] = v.le64[l3[is6] + at6 + 8]
+    ported = tcp | udp
+    return PacketTable(
+        time_us=time, src=src.view(np.uint8), dst=dst.view(np.uint8),
+        src_port=np.where(ported, ports >> 16, 0).astype(np.uint16),
+        dst_port=np.where(ported, ports & 0xFFFF, 0).astype(np.uint16),
+        protocol=proto.astype(np.uint8), ip_length=ip_len.astype(np.uint32),
+        header_length=((l4 - l3) + transport).astype(np.uint16),
+        payload_length=(ip_len - (l4 - l3) - transport).astype(np.uint32),
+        tcp_flags=np.where(tcp, (word >> 16) & 0xFF, 0).astype(np.uint8),
+        tcp_window=np.where(tcp, word & 0xFFFF, 0).astype(np.uint16),
+        captured_length=c.astype(np.uint32))

@@ -1,0 +1,245 @@
+"""Writing small packet captures: the other half of :mod:`nidslib.capture`.
+
+Chapter 9 (From packets to alerts), section "Reading a capture". Makes synthetic classic
+pcap files (Ethernet, SLL, SLL2 or raw IP frames carrying IPv4/IPv6 with TCP, UDP, ICMP or
+ICMPv6) for the tests, the benchmark and the twin, and pcapng files with several interfaces
+for the reader's tests. Every header is built with :mod:`struct`, one packet at a time; the
+IPv4 header checksum and the TCP/UDP/ICMP checksums are computed (``checksums=False`` leaves
+the transport ones zero, for speed).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+ETHERNET, RAW, SLL, SLL2, IPV4, IPV6 = 1, 101, 113, 276, 228, 229
+_SRC_MAC, _DST_MAC = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")
+
+
+@dataclass
+class Packet:
+    """One IP packet to write; ``payload`` is bytes, or a length to fill with zeros.
+
+    ``vlans`` are 802.1Q tag ids on Ethernet (two tags: the first is 802.1ad);
+    ``ipv6_extensions`` are next-header numbers (0, 43, 60 or 44), each written as an
+    8-byte extension header; ``fragment_offset`` (in 8-byte units) and ``more_fragments``
+    make an IPv4 fragment.
+    """
+
+    time_us: int
+    src: str
+    dst: str
+    protocol: int = 6
+    src_port: int = 0
+    dst_port: int = 0
+    tcp_flags: int = 0x10
+    tcp_window: int = 65535
+    payload: bytes | int = 0
+    vlans: tuple[int, ...] = ()
+    ip_options: bytes = b""
+    tcp_options: bytes = b""
+    ipv6_extensions: tuple[int, ...] = ()
+    fragment_offset: int = 0
+    more_fragments: bool = False
+    ttl: int = 64
+
+
+def _checksum(data: bytes) -> int:
+    """RFC 1071 checksum, returned as the value to pack in native byte order."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(array("H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def ip_packet(p: Packet, checksums: bool = True) -> bytes:
+    """The IP packet (header, transport header, payload) that ``p`` describes."""
+    payload = bytes(p.payload) if isinstance(p.payload, int) else p.payload
+    src, dst = ipaddress.ip_address(p.src), ipaddress.ip_address(p.dst)
+    if src.version != dst.version:
+        raise ValueError(f"{p.src} and {p.dst}: mixed IP versions")
+    if p.protocol == 6:
+        offset = (20 + len(p.tcp_options)) // 4
+        transport = struct.pack("!HHIIBBHHH", p.src_port, p.dst_port, 1, 0, offset << 4,
+                                p.tcp_flags, p.tcp_window, 0, 0) + p.tcp_options
+        where = 16
+    elif p.protocol == 17:
+        transport = struct.pack("!HHHH", p.src_port, p.dst_port, 8 + len(payload), 0)
+        where = 6
+    elif p.protocol in (1, 58):
+        transport = struct.pack("!BBHI", 8 if p.protocol == 1 else 128, 0, 0, 1)
+        where = 2
+    else:
+        transport, where = b"", None
+    segment = transport + payload
+    if checksums and where is not None:
+        if p.protocol == 1:  # ICMP (IPv4) has no pseudo-header
+            pseudo = b""
+        elif src.version == 4:
+            pseudo = src.packed + dst.packed + struct.pack("!xBH", p.protocol, len(segment))
+        else:
+            pseudo = src.packed + dst.packed + struct.pack("!I3xB", len(segment), p.protocol)
+        csum = _checksum(pseudo + segment)
+        segment = segment[:where] + struct.pack("=H", csum) + segment[where + 2:]
+    if src.version == 4:
+        frag = (p.fragment_offset & 0x1FFF) | (0x2000 if p.more_fragments else 0)
+        ihl = 5 + len(p.ip_options) // 4
+        header = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, ihl * 4 + len(segment), 1, frag,
+                             p.ttl, p.protocol, 0, src.packed, dst.packed) + p.ip_options
+        csum = _checksum(header)
+        return header[:10] + struct.pack("=H", csum) + header[12:] + segment
+    chain = (*p.ipv6_extensions, p.protocol)
+    extensions = b"".join(struct.pack("!BB6x", chain[i + 1], 0)
+                          for i in range(len(p.ipv6_extensions)))
+    return struct.pack("!IHBB16s16s", 6 << 28, len(extensions) + len(segment), chain[0],
+                       p.ttl, src.packed, dst.packed) + extensions + segment
+
+
+def link_frame(p: Packet, link_type: int = ETHERNET, checksums: bool = True) -> bytes:
+    """``p`` framed for ``link_type``: Ethernet (with ``p.vlans``), SLL, SLL2 or raw IP."""
+    ip = ip_packet(p, checksums)
+    ethertype = 0x0800 if ip[0] >> 4 == 4 else 0x86DD
+    if link_type == ETHERNET:
+        tags = b"".join(struct.pack("!HH", 0x88A8 if i == 0 and len(p.vlans) > 1 else 0x8100, v)
+                        for i, v in enumerate(p.vlans))
+        return _DST_MAC + _SRC_MAC + tags + struct.pack("!H", ethertype) + ip
+    if link_type == SLL:
+        return struct.pack("!HHH8sH", 0, 1, 6, _SRC_MAC, ethertype) + ip
+    if link_type == SLL2:
+        return struct.pack("!HHIHBB8s", ethertype, 0, 2, 1, 0, 6, _SRC_MAC) + ip
+    if link_type in (RAW, IPV4, IPV6, 12, 14):
+        return ip
+    raise ValueError(f"cannot frame a packet for link type {link_type}")
+
+
+def _records(packets, link_type, checksums):
+    for item in packets:
+        if isinstance(item, Packet):
+            yield item.time_us, link_frame(item, link_type, checksums)
+        else:
+            yield item
+
+
+def write_pcap(path, packets, *, link_type: int = ETHERNET, nanosecond: bool = False,
+               byte_order: str = "<", snaplen: int = 65535, checksums: bool = True) -> int:
+    """Write a classic pcap file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write (replaced if it exists).
+    packets : iterable
+        :class:`Packet` objects, or ``(time_us, frame_bytes)`` pairs written as they are.
+    link_type : int
+        The file's link type; packets are framed for it (see :func:`link_frame`).
+    nanosecond : bool
+        Write the nanosecond variant (magic 0xA1B23C4D).
+    byte_order : {"<", ">"}
+        Little- or big-endian headers.
+    snaplen : int
+        Frames longer than this are cut to it (their original length is kept).
+    checksums : bool
+        Compute transport checksums (the IPv4 header checksum is always computed).
+
+    Returns
+    -------
+    int
+        The number of packets written.
+    """
+    magic = 0xA1B23C4D if nanosecond else 0xA1B2C3D4
+    record = struct.Struct(byte_order + "IIII")
+    count = 0
+    with open(path, "wb") as f:
+        f.write(struct.pack(byte_order + "IHHiIII", magic, 2, 4, 0, 0, snaplen, link_type))
+        for time_us, frame in _records(packets, link_type, checksums):
+            seconds, micro = divmod(int(time_us), 1_000_000)
+            data = frame[:snaplen]
+            f.write(record.pack(seconds, micro * 1000 if nanosecond else micro, len(data),
+                                len(frame)))
+            f.write(data)
+            count += 1
+    return count
+
+
+def pcapng_block(block_type: int, body: bytes, byte_order: str = "<") -> bytes:
+    """One pcapng block: type, total length, ``body`` padded to 4 bytes, total length."""
+    body += bytes(-len(body) % 4)
+    length = struct.pack(byte_order + "I", len(body) + 12)
+    return struct.pack(byte_order + "I", block_type) + length + body + length
+
+
+def pcapng_section(byte_order: str = "<") -> bytes:
+    """A Section Header Block (version 1.0, section length unknown)."""
+    return pcapng_block(0x0A0D0D0A, struct.pack(byte_order + "IHHq", 0x1A2B3C4D, 1, 0, -1),
+                        byte_order)
+
+
+def pcapng_interface(link_type: int, tsresol: int | None = None, byte_order: str = "<",
+                     snaplen: int = 0, tsoffset: int = 0) -> bytes:
+    """An Interface Description Block, with ``if_tsresol`` and ``if_tsoffset`` when given."""
+    options = b""
+    if tsresol is not None:
+        options += struct.pack(byte_order + "HHB3x", 9, 1, tsresol)
+    if tsoffset:
+        options += struct.pack(byte_order + "HHq", 14, 8, tsoffset)
+    if options:
+        options += bytes(4)  # opt_endofopt
+    return pcapng_block(1, struct.pack(byte_order + "HHI", link_type, 0, snaplen) + options,
+                        byte_order)
+
+
+def _units(time_us: int, tsresol: int | None) -> int:
+    resol = 6 if tsresol is None else tsresol
+    if resol & 0x80:
+        return time_us * 2 ** (resol & 0x7F) // 1_000_000
+    return time_us * 10 ** (resol - 6) if resol >= 6 else time_us // 10 ** (6 - resol)
+
+
+def write_pcapng(path, packets, interfaces=((ETHERNET, None),), *, byte_order: str = "<",
+                 simple: bool = False, checksums: bool = True) -> int:
+    """Write a pcapng file with one section.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write.
+    packets : iterable of (int, Packet or (int, bytes))
+        ``(interface, packet)`` pairs; a packet is framed for its interface's link type.
+    interfaces : sequence of (int, int or None)
+        ``(link_type, if_tsresol)`` per interface, in id order (None: the default, 10^-6).
+    byte_order : {"<", ">"}
+        The section's byte order.
+    simple : bool
+        Write the packets of interface 0 as Simple Packet Blocks (which carry no time).
+    checksums : bool
+        Compute transport checksums.
+
+    Returns
+    -------
+    int
+        The number of packets written.
+    """
+    count = 0
+    with open(path, "wb") as f:
+        f.write(pcapng_section(byte_order))
+        for link_type, tsresol in interfaces:
+            f.write(pcapng_interface(link_type, tsresol, byte_order))
+        for interface, item in packets:
+            link_type, tsresol = interfaces[interface]
+            time_us, frame = next(_records([item], link_type, checksums))
+            if simple and interface == 0:
+                f.write(pcapng_block(3, struct.pack(byte_order + "I", len(frame)) + frame,
+                                     byte_order))
+            else:
+                ts = _units(int(time_us), tsresol)
+                f.write(pcapng_block(6, struct.pack(byte_order + "IIIII", interface, ts >> 32,
+                                                    ts & 0xFFFFFFFF, len(frame), len(frame))
+                                     + frame, byte_order))
+            count += 1
+    return count
