@@ -14,7 +14,6 @@ import ipaddress
 import struct
 from array import array
 from dataclasses import dataclass
-from pathlib import Path
 
 ETHERNET, RAW, SLL, SLL2, IPV4, IPV6 = 1, 101, 113, 276, 228, 229
 _SRC_MAC, _DST_MAC = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")

@@ -9,8 +9,25 @@ import pytest
 from nidslib import simulation
 
 # Genuine dataset files: CI points NIDSLIB_DATA at ../shared/datasets; a developer's
-# checkout finds the same folder beside the repository.
+# checkout finds the same folder beside the repository. Every test reads them from here.
 SHARED_DATASETS = Path(os.environ.get("NIDSLIB_DATA", Path(__file__).parents[2] / "shared" / "datasets"))
+# CI (.ci/run) sets NIDSLIB_REQUIRE_GENUINE=1: there a missing genuine file fails its tests
+# instead of skipping them silently.
+REQUIRE_GENUINE = os.environ.get("NIDSLIB_REQUIRE_GENUINE") == "1"
+
+
+def needs_genuine(*paths):
+    """Mark a test that reads genuine files: skipped where one is missing, failed in CI."""
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    return pytest.mark.skipif(bool(missing) and not REQUIRE_GENUINE,
+                              reason=f"genuine data not found: {', '.join(missing)}")
+
+
+def genuine_or_skip(path) -> Path:
+    """``path`` if it exists; else skip the calling test (fail it in CI)."""
+    if not Path(path).exists() and not REQUIRE_GENUINE:
+        pytest.skip(f"genuine data not found: {path}")
+    return Path(path)
 
 
 @pytest.fixture(scope="session")

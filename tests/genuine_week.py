@@ -31,7 +31,6 @@ a chapter on the week.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd

@@ -1,18 +1,17 @@
 """Cleaning steps on small hand-built frames with known answers, and on the genuine head."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHARED_DATASETS, needs_genuine
 
 from nidslib import cleaning, schema
 from nidslib.cleaning import CleaningReport, DatasetFormatError
 from nidslib.rawcsv import read_cicids2017_csv
 
-GENUINE = Path(__file__).parents[1].parent / "shared" / "datasets"
-FRIDAY_HEAD = (GENUINE / "cicids2017" / "friday_ddos_head"
+FRIDAY_HEAD = (SHARED_DATASETS / "cicids2017" / "friday_ddos_head"
                / "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.head10k.csv")
 INF, NAN = np.inf, np.nan
 
@@ -171,7 +170,7 @@ def test_clean_runs_every_step_and_reports_a_tidy_table():
         report["nothing"]
 
 
-@pytest.mark.skipif(not FRIDAY_HEAD.exists(), reason=f"genuine rows not found at {FRIDAY_HEAD}")
+@needs_genuine(FRIDAY_HEAD)
 def test_clean_on_the_genuine_friday_head():
     cleaned, report = cleaning.clean(read_cicids2017_csv(FRIDAY_HEAD))
     assert report["drop_duplicated_column"].details == {"rows differing": 0}

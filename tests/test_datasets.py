@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHARED_DATASETS, genuine_or_skip, needs_genuine
 
 import nidslib
 from nidslib import datasets, schema
@@ -14,10 +15,8 @@ from nidslib.datasets import (DatasetFormatError, cache_dir, data_home, load_cic
                               load_cse_cic_ids2018, load_unsw_nb15, load_week)
 
 REPO = Path(__file__).parents[1]
-GENUINE = REPO.parent / "shared" / "datasets"
+GENUINE = SHARED_DATASETS
 CIC = GENUINE / "cicids2017"
-needs_genuine = pytest.mark.skipif(not GENUINE.is_dir(),
-                                   reason=f"genuine dataset files not found at {GENUINE}")
 WEEK = [name for name, *_ in schema.WEEK_FILES]
 ML_HEADER = ",".join(schema.MACHINE_LEARNING_CVE_HEADER)
 
@@ -59,7 +58,7 @@ def test_cache_dir_is_created_on_demand(monkeypatch, tmp_path):
 
 # --- CICIDS2017 ---------------------------------------------------------------------------
 
-@needs_genuine
+@needs_genuine(GENUINE)
 def test_genuine_friday_head_as_canonical_frame(tmp_path):
     head = CIC / "friday_ddos_head" / "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.head10k.csv"
     frame = load_cicids2017(link(tmp_path / "week", {WEEK[-1]: head}))
@@ -78,8 +77,7 @@ def test_genuine_friday_head_as_canonical_frame(tmp_path):
 def trafficlabelling(tmp_path_factory):
     """The genuine TrafficLabelling rows under week names; SQL injection is put in the earlier
     Thursday file although it happened after the XSS rows, so sorting has work to do."""
-    if not GENUINE.is_dir():
-        pytest.skip(f"genuine dataset files not found at {GENUINE}")
+    genuine_or_skip(GENUINE)
     rows = CIC / "mondirkb_trafficlabelling"
     folder = link(tmp_path_factory.mktemp("tl") / "TrafficLabelling", {
         "Thursday-WorkingHours-Morning-WebAttacks.pcap_ISCX.csv": rows / "baseline_sqli.csv",

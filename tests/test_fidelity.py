@@ -8,15 +8,12 @@ a twin that drifts away from real traffic, not noise. SQL injection is the twin'
 
 import pandas as pd
 import pytest
-from conftest import SHARED_DATASETS
+from conftest import SHARED_DATASETS, needs_genuine
 
 from nidslib import fidelity, schema
 
 GENUINE = SHARED_DATASETS / "cicids2017"
-pytestmark = pytest.mark.skipif(
-    not all((GENUINE / folder).is_dir() for folder in fidelity.GENUINE_FOLDERS),
-    reason=f"genuine CICIDS2017 rows not found in {GENUINE} (set NIDSLIB_DATA to the shared "
-           f"datasets folder)")
+pytestmark = needs_genuine(*(GENUINE / folder for folder in fidelity.GENUINE_FOLDERS))
 
 XSS, SQLI = "Web Attack - XSS", "Web Attack - Sql Injection"
 # Measured: BENIGN 0.132, DDoS 0.207, PortScan 0.081, XSS 0.050, SQL injection 0.200.

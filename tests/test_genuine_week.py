@@ -1,16 +1,13 @@
 """The genuine-rows week: the corrected-release samples written as MachineLearningCVE files."""
 
-import os
-
 import pytest
 
-from conftest import SHARED_DATASETS
+from conftest import SHARED_DATASETS, needs_genuine
 from genuine_week import build
 from nidslib import cleaning, datasets, schema
 
 SAMPLES = SHARED_DATASETS / "cicids2017" / "improved_rnd2500"
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir() and not os.environ.get("CI"),
-                                reason=f"genuine samples not found at {SAMPLES}")
+pytestmark = needs_genuine(SAMPLES)
 
 
 @pytest.fixture(scope="module")

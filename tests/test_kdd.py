@@ -6,20 +6,20 @@ from pathlib import Path
 import pandas as pd
 import pooch
 import pytest
+from conftest import SHARED_DATASETS, genuine_or_skip
 
 from nidslib import kdd, schema
 from nidslib.cleaning import duplicated_rows
 from nidslib.rawcsv import DatasetFormatError
 
-GENUINE = Path(__file__).parents[1].parent / "shared" / "datasets"
+GENUINE = SHARED_DATASETS
 NSL_KDD_ROWS = {"train": 125_973, "test": 22_544, "test_21": 11_850, "train_20": 25_192}
 
 
 @pytest.fixture(scope="module")
 def genuine_home():
     """Point the data home at the genuine files, and make any download attempt fail."""
-    if not GENUINE.is_dir():
-        pytest.skip(f"genuine dataset files not found at {GENUINE}")
+    genuine_or_skip(GENUINE)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NIDSLIB_DATA", str(GENUINE))
         patch.setattr(pooch, "retrieve", _no_network)

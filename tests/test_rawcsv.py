@@ -7,17 +7,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from conftest import SHARED_DATASETS, genuine_or_skip, needs_genuine
 
 from nidslib import schema
 from nidslib.rawcsv import (DatasetFormatError, read_cicids2017_csv, read_cse_cic_ids2018_csv,
                             read_flow_table)
 
-GENUINE = Path(__file__).parents[1].parent / "shared" / "datasets"
+GENUINE = SHARED_DATASETS
 FRIDAY_HEAD = (GENUINE / "cicids2017" / "friday_ddos_head"
                / "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.head10k.csv")
 MONDIRKB = GENUINE / "cicids2017" / "mondirkb_trafficlabelling"
-needs_genuine = pytest.mark.skipif(not GENUINE.is_dir(),
-                                   reason=f"genuine dataset files not found at {GENUINE}")
 ML_HEADER = ",".join(schema.MACHINE_LEARNING_CVE_HEADER).encode()
 TL_HEADER = ",".join(schema.TRAFFIC_LABELLING_HEADER).encode()
 N_FEATURES = len(schema.MACHINE_LEARNING_CVE_HEADER) - 1  # 78, the copy included
@@ -40,9 +39,7 @@ def write(folder: Path, lines: list[bytes], name: str = "flows.csv", end: bytes 
 
 @pytest.fixture(scope="module")
 def friday_head():
-    if not FRIDAY_HEAD.exists():
-        pytest.skip(f"genuine CICIDS2017 rows not found at {FRIDAY_HEAD}")
-    return read_cicids2017_csv(FRIDAY_HEAD)
+    return read_cicids2017_csv(genuine_or_skip(FRIDAY_HEAD))
 
 
 def test_genuine_friday_head_reads_with_its_own_names(friday_head):
@@ -60,14 +57,14 @@ def test_genuine_friday_head_parses_infinity_and_nan(friday_head):
     assert np.isposinf(friday_head[" Flow Packets/s"]).sum() == 7
 
 
-@needs_genuine
+@needs_genuine(GENUINE)
 def test_float32_option_keeps_infinity():
     frame = read_cicids2017_csv(FRIDAY_HEAD, float_dtype="float32")
     assert frame["Flow Bytes/s"].dtype == np.float32
     assert np.isposinf(frame["Flow Bytes/s"]).sum() == 6
 
 
-@needs_genuine
+@needs_genuine(GENUINE)
 def test_genuine_trafficlabelling_keeps_the_utf8_dash_and_reads_the_afternoon():
     xss = read_cicids2017_csv(MONDIRKB / "baseline_xss.csv", format="TrafficLabelling")
     assert set(xss["Label"]) == {"Web Attack \u00c2\x96 XSS"}  # b"\xc2\x96" read as latin-1
@@ -78,7 +75,7 @@ def test_genuine_trafficlabelling_keeps_the_utf8_dash_and_reads_the_afternoon():
     assert portscan["Timestamp"].dt.hour.between(13, 14).all()
 
 
-@needs_genuine
+@needs_genuine(GENUINE)
 @pytest.mark.parametrize("path, asked, looks_like", [
     (MONDIRKB / "baseline_sqli.csv", "MachineLearningCVE", "TrafficLabelling"),
     (FRIDAY_HEAD, "TrafficLabelling", "MachineLearningCVE"),

@@ -9,7 +9,7 @@ import pytest
 from nidslib import schema, simulation
 from nidslib.flowmeter import Packets, flow_features
 
-from conftest import SHARED_DATASETS
+from conftest import SHARED_DATASETS, needs_genuine
 
 GENUINE_HEAD = SHARED_DATASETS / "cicids2017" / "friday_ddos_head" / "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.head10k.csv"
 
@@ -18,7 +18,7 @@ def test_writes_the_eight_real_file_names(twin_week):
     assert [p.name for p in twin_week] == [name for name, *_ in schema.WEEK_FILES]
 
 
-@pytest.mark.skipif(not GENUINE_HEAD.exists(), reason=f"genuine CICIDS2017 rows not found at {GENUINE_HEAD}")
+@needs_genuine(GENUINE_HEAD)
 def test_header_is_byte_for_byte_the_real_one(twin_week):
     with open(GENUINE_HEAD, "rb") as real:
         real_header = real.readline()
