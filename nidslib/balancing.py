@@ -27,7 +27,8 @@ from imblearn.under_sampling import RandomUnderSampler
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_parameter, validate_data
 
 from nidslib.evaluation import resolve_benign_label
 
@@ -157,6 +158,10 @@ class ClassWeighted(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.power = power
 
     def fit(self, X, y):
+        if y is None:
+            raise ValueError("ClassWeighted requires y to be passed, but the target y is None")
+        X, y = validate_data(self, X, y, **self._input_options())
+        y = column_or_1d(y, warn=True)
         self.estimator_ = clone(self.estimator).fit(X, y,
                                                     sample_weight=sample_weights(y, self.power))
         self.classes_ = self.estimator_.classes_
@@ -164,12 +169,25 @@ class ClassWeighted(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def predict(self, X):
         check_is_fitted(self)
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(validate_data(self, X, reset=False, **self._input_options()))
 
     @available_if(lambda self: hasattr(self.estimator, "predict_proba"))
     def predict_proba(self, X):
         check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(
+            validate_data(self, X, reset=False, **self._input_options()))
+
+    def _input_options(self) -> dict:
+        # What the wrapped estimator accepts (sparse input, NaN), checked once here.
+        tags = get_tags(self.estimator).input_tags
+        return {"accept_sparse": ["csr", "csc"] if tags.sparse else False, "dtype": None,
+                "ensure_all_finite": "allow-nan" if tags.allow_nan else True}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator).input_tags
+        tags.input_tags.sparse, tags.input_tags.allow_nan = inner.sparse, inner.allow_nan
+        return tags
 
 
 def signed_log1p(X):

@@ -14,6 +14,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from nidslib import balancing
 
@@ -248,3 +249,9 @@ def test_oversample_indices_match_the_pipeline_and_keep_every_row():
     assert counts_of(y[idx]) == {"Benign": 600, "DoS": 200, "Bot": 60, "Heartbleed": 60}
     assert not (np.diff(idx) == 1).all()  # shuffled, so the copies spread over batches
     assert (idx == balancing.oversample_indices(y, seed=0)).all()
+
+
+@parametrize_with_checks([balancing.ClassWeighted(LogisticRegression(max_iter=200)),
+                          balancing.ClassWeighted(DecisionTreeClassifier(random_state=0))])
+def test_class_weighted_passes_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
