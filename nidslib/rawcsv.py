@@ -8,6 +8,7 @@ run, and only to say which line, column and value broke the file.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -154,11 +155,15 @@ def _check_header(path: Path, names: list[str], format: str, header: tuple[str, 
         hint = ("read it with read_cse_cic_ids2018_csv" if looks_like.startswith("CSE")
                 else f"read it with format={looks_like!r}")
         raise DatasetFormatError(f"{path}: this is a {looks_like} file, not {format}; {hint}")
-    missing = [k for k in expected if k not in keys]
-    unexpected = [k for k in keys if k not in expected]
+    # Counted as multisets: the official header holds 'Fwd Header Length' twice, and a file
+    # that lost the copy must be told so, not that nothing is missing.
+    missing = list((Counter(expected) - Counter(keys)).elements())
+    unexpected = list((Counter(keys) - Counter(expected)).elements())
+    once = [k for k in missing if k in keys]
     raise DatasetFormatError(
         f"{path}: line 1 (the header) is not the {format} header: {len(keys)} columns, "
         f"expected {len(expected)}; missing {missing[:5]}, unexpected {unexpected[:5]}"
+        + (f"; {once} appear once, and the {format} header has them twice" if once else "")
         + ("" if missing or unexpected else "; the columns are out of order"))
 
 

@@ -246,3 +246,13 @@ def test_header_with_a_renamed_column_lists_missing_and_unexpected(tmp_path):
     with pytest.raises(DatasetFormatError, match=r"missing \['Flow Duration'\], unexpected "
                                                  r"\['Flow Time'\]"):
         read_cicids2017_csv(write(tmp_path, [header, ml_row()]))
+
+
+def test_header_without_the_duplicated_column_names_it(tmp_path):
+    names = list(schema.TRAFFIC_LABELLING_HEADER)
+    copy = max(i for i, n in enumerate(names) if n.strip() == "Fwd Header Length")
+    header = ",".join(names[:copy] + names[copy + 1:]).encode()
+    with pytest.raises(DatasetFormatError, match=r"84 columns, expected 85; missing \['Fwd Header "
+                                                 r"Length'\], unexpected \[\]; \['Fwd Header Length'\] "
+                                                 r"appear once.*has them twice"):
+        read_cicids2017_csv(write(tmp_path, [header, tl_row()[:-1]]), format="TrafficLabelling")
