@@ -16,7 +16,8 @@ export NIDSLIB_DATA ?= $(abspath $(SHARED_DATA))
 endif
 # The execution cache cannot see changes to nidslib, to the pinned packages or to the data
 # settings: key it on them.
-LIB_HASH := $(shell (cat nidslib/*.py requirements.txt; echo '$(NIDSLIB_DATA) $(NIDSLIB_DATASET)') \
+LIB_HASH := $(shell (find nidslib -name '*.py' | sort | xargs cat; cat requirements.txt; \
+	echo '$(NIDSLIB_DATA) $(NIDSLIB_DATASET)') \
 	| sha256sum | cut -c1-16)
 
 # Another machine, emulated on this one (BOOK.md §7; tests/test_reproducibility.py checks
