@@ -39,8 +39,10 @@ Why hand-written, not dpkt or scapy: both build a Python object per packet. The 
 64 MiB blocks into one buffer, walks the record headers with a Python loop (the only per-
 packet Python work; runs of records of equal length, as in floods and scans, are verified
 in bulk with numpy instead), and takes every field with numpy indexing over the offsets of
-16,384 records at a time. ``benchmarks/capture_read.py`` measures it beside dpkt and scapy
-(``benchmarks/README.md`` has the table).
+16,384 records at a time. ``benchmarks/capture_read.py`` measures it beside dpkt 1.9.8 and
+scapy 2.8.0 (``benchmarks/README.md`` has the table): on the project's 2-core machine about
+1 M packets/s on 2.5 M mixed-length Ethernet/IPv4/TCP packets and 4 M/s on a SYN flood,
+against about 0.09 M/s for dpkt and 0.007 M/s for scapy.
 
 Example
 -------
