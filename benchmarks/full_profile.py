@@ -11,12 +11,13 @@ baselines, which chapter 5 compares against), seed 0, claims in report mode, in 
 its own, and records per chapter the seconds and the headline numbers beside the small
 profile's seed-0 run of ``seed_sweep.py``::
 
-    .venv/bin/python benchmarks/full_profile.py              # about an hour on 2 cores
+    .venv/bin/python benchmarks/full_profile.py              # not yet run: time unmeasured
     .venv/bin/python benchmarks/full_profile.py --summarise  # only the Markdown table
 
 Writes ``results/full_profile_values.csv`` (every glued number), ``results/
 full_profile_claims.jsonl`` (the claims, with what was measured; several are stated for the
-small profile only) and prints the table that ``benchmarks/README.md`` shows.
+small profile only) and prints the table for ``benchmarks/README.md`` (not recorded
+there yet: the script has not been run).
 """
 
 from __future__ import annotations
