@@ -6,18 +6,20 @@ Whether a conclusion comes from deep learning or from a truncated training run i
 only a full run answers: every benign training flow, up to 100 epochs, patience 10, the
 chapters' ``FULL = True`` (set here through ``NIDSLIB_FULL=1``, which each chapter reads).
 
-This script executes chapters 1 to 6 that way (1 and 2 only build the data and chapter 2's
-baselines, which chapter 5 compares against), seed 0, claims in report mode, in a cache of
-its own, and records per chapter the seconds and the headline numbers beside the small
-profile's seed-0 run of ``seed_sweep.py``::
+This script executes chapters 3 to 6 that way, seed 0, claims in report mode, in a cache of
+its own, after chapters 1 and 2 in the small profile (they build the small week and chapter
+2's baselines, which chapter 5 compares against; the networks then see the same week as in the
+small profile, so only the training budget differs). It records per chapter the seconds and
+the headline numbers beside the small profile's seed-0 run of ``seed_sweep.py``::
 
-    .venv/bin/python benchmarks/full_profile.py              # not yet run: time unmeasured
+    .venv/bin/python benchmarks/full_profile.py              # every chapter
+    .venv/bin/python benchmarks/full_profile.py --chapters 04_lstm   # one (1 and 2 cached)
     .venv/bin/python benchmarks/full_profile.py --summarise  # only the Markdown table
 
 Writes ``results/full_profile_values.csv`` (every glued number), ``results/
 full_profile_claims.jsonl`` (the claims, with what was measured; several are stated for the
-small profile only) and prints the table for ``benchmarks/README.md`` (not recorded
-there yet: the script has not been run).
+small profile only), each after every chapter, and prints the table recorded in
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ import seed_sweep  # noqa: E402  (its executor: one definition of how a chapter 
 ROOT = seed_sweep.ROOT
 VALUES = seed_sweep.RESULTS / "full_profile_values.csv"
 CLAIMS = seed_sweep.RESULTS / "full_profile_claims.jsonl"
-CHAPTERS = ["01_data_cleaning", "02_balancing", "03_cnn", "04_lstm", "05_cnn_lstm",
-            "06_lstm_autoencoder"]
+SMALL = ["01_data_cleaning", "02_balancing"]  # executed in the small profile, first
+CHAPTERS = ["03_cnn", "04_lstm", "05_cnn_lstm", "06_lstm_autoencoder"]
 # The numbers each chapter's conclusion rests on (glue names), and what they mean.
 HEADLINES = {
     "03_cnn": {"cnn_epochs": "CNN epochs run", "cnn_best_epoch": "CNN epoch kept",
@@ -86,14 +88,25 @@ def table() -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--summarise", action="store_true", help="only print the table")
+    parser.add_argument("--chapters", nargs="+", default=CHAPTERS, choices=CHAPTERS,
+                        help="chapters to execute in the full profile (the others keep "
+                             "their recorded rows)")
     args = parser.parse_args(argv)
     if not args.summarise:
-        chapters = [ROOT / "chapters" / f"{stem}.ipynb" for stem in CHAPTERS]
-        records, values = seed_sweep.execute(
-            "full-profile", {"NIDSLIB_FULL": "1", "NIDSLIB_SEED": "0"}, chapters,
-            ROOT / "_build" / "full-profile-cache")
-        CLAIMS.write_text("".join(json.dumps(r) + "\n" for r in records))
-        pd.DataFrame(values).to_csv(VALUES, index=False)
+        cache = ROOT / "_build" / "full-profile-cache"
+        path = ROOT / "chapters"
+        seed_sweep.execute("small-first", {"NIDSLIB_SEED": "0"},
+                           [path / f"{stem}.ipynb" for stem in SMALL], cache)
+        for stem in args.chapters:  # one at a time: a chapter's rows are kept as it ends
+            records, values = seed_sweep.execute(
+                "full-profile", {"NIDSLIB_FULL": "1", "NIDSLIB_SEED": "0"},
+                [path / f"{stem}.ipynb"], cache, cell_timeout=4 * 3600)
+            keep = ([json.loads(line) for line in CLAIMS.read_text().splitlines()
+                     if json.loads(line)["chapter"] != stem] if CLAIMS.exists() else [])
+            CLAIMS.write_text("".join(json.dumps(r) + "\n" for r in keep + records))
+            kept = pd.read_csv(VALUES) if VALUES.exists() else pd.DataFrame()
+            kept = kept[kept["chapter"] != stem] if len(kept) else kept
+            pd.concat([kept, pd.DataFrame(values)]).to_csv(VALUES, index=False)
     print(table())
 
 

@@ -76,9 +76,10 @@ def glued_numbers(notebook) -> dict[str, float]:
 
 
 def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path,
-            store: bool = False):
+            store: bool = False, cell_timeout: int = 1200):
     """Execute the chapters in order under ``env``; return this run's claim records and
-    glued numbers. ``store`` writes the executed notebooks back (the book's stored run)."""
+    glued numbers. ``store`` writes the executed notebooks back (the book's stored run);
+    ``cell_timeout`` is the seconds one cell may take."""
     log = RESULTS / f".claims-{run}.jsonl"
     log.unlink(missing_ok=True)
     saved = dict(os.environ)
@@ -95,7 +96,7 @@ def execute(run: str, env: dict[str, str], chapters: list[Path], cache: Path,
             start = time.perf_counter()
             error = ""
             try:
-                NotebookClient(notebook, timeout=1200, kernel_name="python3",
+                NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3",
                                resources={"metadata": {"path": str(path.parent)}}).execute()
             except Exception as exc:  # a chapter that crashes is reported, the sweep goes on
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}"
