@@ -48,7 +48,7 @@ book: $(VENV)/.installed
 test: unit notebooks notebooks-other-machine genuine-week html
 
 unit: $(VENV)/.installed
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests nidslib --doctest-modules
 
 notebooks: $(VENV)/.installed
 	$(BIN)/python -m pytest $(NBVAL) chapters

@@ -1,4 +1,4 @@
-"""Reading packet captures: nidslib.capture beside dpkt and scapy, side by side in one run.
+"""Reading packet captures: nidslib.packets.capture beside dpkt and scapy, side by side in one run.
 
     # the comparison packages go to /tmp, never into .venv:
     .venv/bin/python -m pip install --target /tmp/capture-bench \\
@@ -8,7 +8,7 @@
 
 (``--site DIR`` points at another folder of comparison packages; a tool whose package is
 missing is left out and said so.) The script first writes two synthetic classic pcap files
-with ``nidslib.capture_write`` into ``/tmp/capture-bench-data`` (kept for the next run):
+with ``nidslib.packets.capture_write`` into ``/tmp/capture-bench-data`` (kept for the next run):
 
 - **mixed**: ``--packets`` (2,500,000) Ethernet/IPv4/TCP packets of 5,000 connections:
   pure ACKs, SYN/SYN-ACK with options, data of 1-600 bytes and full 1,460-byte segments, so
@@ -64,7 +64,7 @@ CHUNK = 1_000_000
 
 def write_mixed(path: Path, n: int, seed: int = 0) -> None:
     """n packets of 5,000 TCP connections, with many different lengths."""
-    from nidslib.capture_write import Packet, write_pcap
+    from nidslib.packets.capture_write import Packet, write_pcap
 
     rng = random.Random(seed)
     conns = [(f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
@@ -99,7 +99,7 @@ def write_mixed(path: Path, n: int, seed: int = 0) -> None:
 
 def write_flood(path: Path, n: int, seed: int = 0) -> None:
     """n 54-byte SYNs from random sources to one server."""
-    from nidslib.capture_write import Packet, write_pcap
+    from nidslib.packets.capture_write import Packet, write_pcap
 
     rng = random.Random(seed)
 
@@ -122,7 +122,7 @@ def rss_mb() -> float:
 
 
 def read_nidslib(path: str, limit: int | None) -> int:
-    from nidslib.capture import read_packets
+    from nidslib.packets.capture import read_packets
 
     return sum(len(table) for table in read_packets(path, CHUNK))
 
@@ -212,7 +212,7 @@ def walk_memoryview(path: str, limit: int | None) -> int:
 
 
 def walk_nidslib(path: str, limit: int | None) -> int:
-    from nidslib.capture import _Views, _walk_pcap
+    from nidslib.packets.capture import _Views, _walk_pcap
 
     buf, filled = first_block(path)
     # The synthetic captures are little-endian, microsecond, snapshot length 65,535.
@@ -242,7 +242,7 @@ def measure(tool: str, path: str, limit: int | None) -> dict:
     global START
     for module in {"dpkt": ["dpkt", "numpy"], "scapy": ["scapy.all"]}.get(tool, ["numpy"]):
         __import__(module)
-    import nidslib.capture  # noqa: F401  (imported before the clock for every tool)
+    import nidslib.packets.capture  # noqa: F401  (imported before the clock for every tool)
 
     before = rss_mb()
     START = time.perf_counter()

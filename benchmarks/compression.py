@@ -26,8 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nidslib import training  # first: sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads
-from nidslib import cleaning, compression, datasets, export, models
+from nidslib import cleaning, compression, export, models, splits, training
 
 export.use_one_core()
 
@@ -52,7 +51,7 @@ def build_variants(folder: Path, dataset: str = "twin", benign_keep: float = 0.2
                    epochs: int = 20, patience: int = 5):
     """Chapter 7's variants: ``({name: (runnable, source Keras model or None)}, test data,
     families)``."""
-    parts = datasets.load_clean_splits(dataset)
+    parts = splits.load_clean_splits(dataset)
     features = cleaning.feature_columns(parts.train)
     families = list(parts.train["category"].cat.categories)
 

@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nidslib import training  # first: sets TF_CPP_MIN_LOG_LEVEL before TensorFlow loads
-from nidslib import balancing, cleaning, datasets, models, sequences
+from nidslib import balancing, cleaning, models, sequences, splits, training
 
 import keras  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
@@ -62,7 +61,7 @@ def machine() -> str:
 
 def data(benign_keep: float = 0.2, length: int = 10):
     """The chapters' training and test arrays: flows and windows."""
-    parts = datasets.load_clean_splits()
+    parts = splits.load_clean_splits()
     features = cleaning.feature_columns(parts.train)
     windows = {name: sequences.windows_from_frame(getattr(parts, name), features, "category",
                                                   length=length, pad=True)

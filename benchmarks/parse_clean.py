@@ -18,7 +18,7 @@ Each way runs ``--repeats`` times, alternating, each run in a fresh Python proce
 times its own work (imports and interpreter start excluded) and reads its own peak
 resident memory (``ru_maxrss``) when the work is done. A last, untimed process applies
 nidslib's extra rules to the naive result and checks that it then holds exactly the flows
-nidslib kept, label by label. The twin is written into ``nidslib.datasets.cache_dir()``
+nidslib kept, label by label. The twin is written into ``nidslib.data.datasets.cache_dir()``
 first if it is not there (about 4 minutes for the full profile).
 
 Prints the table for ``benchmarks/README.md``; for the full twin (the recorded run) also
@@ -63,7 +63,8 @@ def naive(folder: Path):
 
 def with_nidslib(folder: Path):
     """nidslib's way; returns the clean frame and the seconds spent parsing."""
-    from nidslib import cleaning, datasets
+    from nidslib import cleaning
+    from nidslib.data import datasets
 
     start = time.perf_counter()
     raw = datasets.load_cicids2017(folder, float_dtype="float32")
@@ -86,7 +87,7 @@ def child(way: str, folder: Path) -> dict:
     import pandas  # noqa: F401  (imported before the clock starts, for both ways)
 
     if way == "nidslib":
-        import nidslib.datasets  # noqa: F401
+        import nidslib.data.datasets  # noqa: F401
     cpu, start = time.process_time(), time.perf_counter()
     frame, parse_s = (naive if way == "naive" else with_nidslib)(folder)
     total_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu
@@ -101,7 +102,7 @@ def check(folder: Path) -> dict:
     """Untimed: the naive result with nidslib's two extra rules applied."""
     import numpy as np
 
-    from nidslib import schema
+    from nidslib.data import schema
 
     frame, _ = naive(folder)
     frame.columns = [schema.snake_case(c) for c in frame.columns]
@@ -186,7 +187,7 @@ def main() -> None:
                          else child(args.child, args.folder)))
         return
 
-    from nidslib import datasets
+    from nidslib.data import datasets
 
     folder = args.folder or datasets.week_folder("twin", args.profile, args.seed)
     print(f"{folder}: {len(list(folder.glob('*.csv')))} CSV files, "

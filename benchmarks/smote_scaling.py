@@ -51,7 +51,7 @@ SIZES = (10_000, 25_000, 50_000, 100_000, 200_000, 400_000)
 
 
 def pool_path(profile: str) -> Path:
-    from nidslib import datasets
+    from nidslib.data import datasets
 
     return datasets.cache_dir() / f"smote-scaling-pool-{profile}.parquet"
 
@@ -63,7 +63,8 @@ def make_pool(profile: str, max_rows: int, seed: int) -> Path:
 
     from sklearn.dummy import DummyClassifier
 
-    from nidslib import balancing, cleaning, datasets
+    from nidslib import balancing, cleaning
+    from nidslib.data import datasets
 
     path = pool_path(profile)
     week, _ = cleaning.clean(datasets.load_week("twin", profile=profile, seed=seed))

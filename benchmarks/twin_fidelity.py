@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/twin_fidelity.py --genuine ../shared/datasets/cicids2017
 
 The genuine rows are those of ``shared/datasets/cicids2017`` (read by
-:func:`nidslib.fidelity.load_genuine_rows`): 9,998 benign flows (the head of the Friday
+:func:`nidslib.twin.fidelity.load_genuine_rows`): 9,998 benign flows (the head of the Friday
 DDoS file), 1,000 DDoS, 1,000 PortScan, 652 XSS and 21 SQL injection flows. The twin is the
 small profile (seed 0) as simulated, before it is written to CSV. Per genuine class:
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nidslib import fidelity, simulation
+from nidslib.twin import fidelity, simulation
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "cicids2017"

@@ -1,21 +1,31 @@
 """nidslib: the helper library of *Deep Learning for Network Intrusion Detection*.
 
-One module per concern, in the order the data flows through the book:
+The folders follow the path the data takes through the book:
 
-- ``schema``: facts about CICIDS2017 (headers, labels, families, the week);
-- ``traffic``, ``flowmeter``, ``simulation``: the offline twin (flow types, features from
-  packets, the week written as CSV files); ``fidelity`` measures it against genuine rows;
-- ``rawcsv``, ``datasets``, ``kdd``: readers and loaders for the twin and the real datasets;
-- ``cleaning``, ``splits``: chapter 1's cleaning steps and time-blocked splits;
-- ``balancing``: chapter 2's pipeline factory (scaling, resampling, class weights);
-- ``evaluation``, ``plots``: the reports and figures every chapter uses;
-- ``training``, ``models``, ``sequences``, ``search``: the book's seed call and training
-  loop, the Keras model builders, windows of flows, and random search (chapters 3-5);
-- ``anomaly``: chapter 6's LSTM autoencoder, its thresholds and the two-stage detector;
-- ``compression``, ``export``: chapter 7's pruning and distillation; its TFLite and ONNX exports,
-  their runtimes, parity checks and measurements.
+- ``data/``: where flows enter. ``schema`` (facts about CICIDS2017: headers, labels,
+  families, the week), ``rawcsv`` (reading the publishers' CSV files, format errors),
+  ``datasets`` (the data home, the cache, and the loaders every chapter starts from) and
+  ``kdd`` (NSL-KDD and KDD Cup 99, chapter 8);
+- ``packets/``: where packets enter (chapter 9). ``capture`` reads pcap and pcapng files,
+  ``capture_write`` writes them, ``flowmeter`` turns packets into CICFlowMeter's features;
+- ``twin/``: the offline stand-in for CICIDS2017. ``traffic`` (the flow types),
+  ``simulation`` (the week written as CSV files, features from ``packets.flowmeter``) and
+  ``fidelity`` (how close it is to genuine rows);
+- then the taught stages, flat, in the order the chapters use them: ``cleaning`` and
+  ``splits`` (chapter 1), ``balancing`` (chapter 2), ``sequences`` (windows of flows,
+  chapter 4), ``layers`` (scaling and padding inside a model), ``models``, ``training`` and
+  ``search`` (chapters 3-5), ``anomaly`` (chapter 6), ``evaluation``, ``uncertainty`` and
+  ``plots`` (every chapter), ``compression`` and ``export`` (chapter 7), and
+  ``reproducibility`` (the seed setting and the chapters' checked claims).
 
-Each public function's docstring names the chapter that explains it.
+Importing the package has one side effect, here: TensorFlow's C++ start-up lines are
+silenced (``TF_CPP_MIN_LOG_LEVEL=3`` unless already set), which must happen before
+TensorFlow is first imported. A chapter's first import is a ``nidslib`` one, so its outputs
+carry no such lines. Each public function's docstring names the chapter that explains it.
 """
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"

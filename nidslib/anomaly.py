@@ -24,18 +24,20 @@ autoencoder flags, the classifier names the attack family of the flagged windows
 
 from __future__ import annotations
 
-from nidslib import training  # first: sets TF_CPP_MIN_LOG_LEVEL before TF loads
+from nidslib import training
 from nidslib.evaluation import decode_labels
-from nidslib.models import _scaled, _sizes
+from nidslib.features import real_flows
+from nidslib.layers import scaled_inputs
+from nidslib.models import layer_sizes
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
 
-__all__ = ["ERROR_KINDS", "FIXED_THRESHOLD", "KerasClassifier", "TwoStageDetector",
+__all__ = ["ERROR_KINDS", "FIXED_THRESHOLD", "TwoStageDetector",
            "anomaly_scores", "build_lstm_autoencoder", "feature_errors", "fit_autoencoder",
-           "padding_mask", "reconstruction_targets", "threshold_best_f1",
+           "reconstruction_targets", "threshold_best_f1",
            "threshold_for_fpr"]
 
 FIXED_THRESHOLD = 0.1  # the seed report's threshold: one number, whatever the data and scaling
@@ -60,7 +62,7 @@ def build_lstm_autoencoder(window: int, n_features: int, *, units=(64, 32),
     LSTM. ``mask=True`` lets the encoder skip all-zero (padded) flows. ``window=1``
     works: a single record is a window of one (chapter 8).
     """
-    sizes = _sizes(units)
+    sizes = layer_sizes(units)
     if not sizes or min(sizes) < 1:
         raise ValueError(f"units must be one or more positive sizes, got {units!r}")
     if int(window) < 1 or int(n_features) < 1:
@@ -70,7 +72,7 @@ def build_lstm_autoencoder(window: int, n_features: int, *, units=(64, 32),
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     n_encoder = (len(sizes) + 1) // 2
     inputs = keras.Input((window, n_features), name="window")
-    x = _scaled(inputs, scaling, mask=mask)
+    x = scaled_inputs(inputs, scaling, mask=mask)
     for i, width in enumerate(sizes[:n_encoder], 1):
         x = layers.LSTM(width, return_sequences=i < n_encoder, name=f"encoder_{i}")(x)
         x = layers.Dropout(dropout, name=f"encoder_dropout_{i}")(x)
@@ -87,7 +89,7 @@ def build_lstm_autoencoder(window: int, n_features: int, *, units=(64, 32),
 
 def _target_layer(model: keras.Model) -> str:
     names = {layer.name for layer in model.layers}
-    for name in ("standardize", "signed_log"):  # the last scaling layer of models._scaled
+    for name in ("standardize", "signed_log"):  # the last layer of layers.scaled_inputs
         if name in names:
             return name
     raise ValueError(f"model {model.name!r} has no scaling layer ('standardize' or "
@@ -103,19 +105,9 @@ def _as_windows(model: keras.Model, x, argument: str = "x") -> np.ndarray:
     return x
 
 
-def padding_mask(x) -> np.ndarray:
-    """(windows, length) bool, True for real flows: a padded flow is all zeros.
-    Chapter 6 (LSTM autoencoder), section "Scores"; the same rule as
-    :class:`nidslib.models.PaddingMask`."""
-    x = np.asarray(x)
-    if x.ndim != 3:
-        raise ValueError(f"x must be (windows, length, features), got shape {x.shape}")
-    return (x != 0).any(axis=-1)
-
-
 def _check_mask(mask, x: np.ndarray) -> np.ndarray:
     if mask is None:
-        return padding_mask(x)
+        return real_flows(x)
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != x.shape[:2]:
         raise ValueError(f"mask must have shape {x.shape[:2]} (windows, length), got "
@@ -168,8 +160,8 @@ def fit_autoencoder(model: keras.Model, x_train, x_val, *, epochs: int = 50,
         raise ValueError(f"x_train and x_val must hold windows, got {len(x_train)} and "
                          f"{len(x_val)}")
     train = (x_train, reconstruction_targets(model, x_train),
-             padding_mask(x_train).astype(np.float32))
-    val = (x_val, reconstruction_targets(model, x_val), padding_mask(x_val).astype(np.float32))
+             real_flows(x_train).astype(np.float32))
+    val = (x_val, reconstruction_targets(model, x_val), real_flows(x_val).astype(np.float32))
     return training.fit(model, train, val, epochs=epochs, patience=patience,
                         batch_size=batch_size, verbose=verbose)
 
@@ -186,7 +178,7 @@ def feature_errors(model: keras.Model, x, mask=None, kind: str = "mae",
     Chapter 6 (LSTM autoencoder), section "Which features give an attack away". The
     absolute (``kind="mae"``) or squared (``"mse"``) difference between the scaled window
     and its reconstruction, averaged over the window's real flows; ``mask`` (windows,
-    length) marks them, default: every flow that is not all zeros (:func:`padding_mask`).
+    length) marks them, default: every flow that is not all zeros (:func:`nidslib.features.real_flows`).
     Errors are in units of the training standard deviation of each (log-scaled) feature.
     """
     _check_kind(kind)
@@ -271,25 +263,6 @@ def threshold_best_f1(val_scores, val_is_attack) -> float:
     return float(candidates[best])
 
 
-class KerasClassifier:
-    """A Keras classifier with a scikit-learn style ``predict`` that returns class names.
-
-    Chapter 6 (LSTM autoencoder), section "A two-stage detector". ``model`` outputs class
-    probabilities (softmax over ``classes``); ``predict`` returns ``classes[argmax]``
-    through :func:`nidslib.training.predict_labels`. Lets a chapter 3-5 network be the
-    second stage of :class:`TwoStageDetector`.
-    """
-
-    def __init__(self, model: keras.Model, classes):
-        self.model = model
-        self.classes_ = np.asarray(list(classes), dtype=object)
-        if self.classes_.size < 2:
-            raise ValueError(f"classes must name at least two classes, got {list(classes)}")
-
-    def predict(self, x) -> np.ndarray:
-        return self.classes_[training.predict_labels(self.model, x)]
-
-
 def _last_flow(x: np.ndarray) -> np.ndarray:
     return x[:, -1, :]
 
@@ -301,7 +274,7 @@ class TwoStageDetector:
     anything with ``predict`` returning class names (or integer ids into ``classes``): a
     scikit-learn pipeline over single flows such as
     ``nidslib.balancing.make_pipeline(RandomForestClassifier(...), "class_weight")``
-    (the book's choice), or a Keras network wrapped in :class:`KerasClassifier`.
+    (the book's choice).
     ``classifier_input`` turns windows into what the classifier reads; the default is the
     last flow of each window, ``x[:, -1, :]`` (the flow a window is labelled by); pass
     ``lambda x: x`` for a window model. ``predict`` returns, per window:

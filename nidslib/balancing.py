@@ -31,10 +31,11 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_parameter, validate_data
 
 from nidslib.evaluation import resolve_benign_label
+from nidslib.features import signed_log1p
 
 __all__ = ["BALANCE", "DEFAULT_BALANCE", "DEFAULT_RATIO", "SCALE", "ClassWeighted",
            "class_weights", "make_pipeline", "oversample_indices", "raise_to_ratio",
-           "sample_weights", "signed_log1p", "undersample_benign"]
+           "sample_weights", "undersample_benign"]
 
 BALANCE = (None, "class_weight", "undersample", "oversample", "smote", "scalable")
 DEFAULT_BALANCE = None  # the book's recommendation (chapter 2): resample nothing by default
@@ -190,17 +191,6 @@ class ClassWeighted(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return tags
 
 
-def signed_log1p(X):
-    """``sign(x) * log(1 + |x|)``: byte counts, durations and rates span ten orders of
-    magnitude; this brings them to a range a linear model or a network can work with,
-    keeps zero at zero and CICFlowMeter's ``-1`` negative. Stateless, so it cannot leak.
-    Chapter 2 (Class imbalance), section "Strong simple baselines"."""
-    X = np.asarray(X)
-    if not np.issubdtype(X.dtype, np.floating):
-        X = X.astype(np.float64)
-    return np.sign(X) * np.log1p(np.abs(X))  # float32 stays float32: half the memory
-
-
 def make_pipeline(estimator, balance: str | None = DEFAULT_BALANCE, *,
                   ratio: float = DEFAULT_RATIO, benign_ratio: float = 1.0,
                   power: float = 1.0, k_neighbors: int = 3, benign_label="Benign",
@@ -208,7 +198,7 @@ def make_pipeline(estimator, balance: str | None = DEFAULT_BALANCE, *,
     """Scaling, optional resampling and the estimator, as one :class:`imblearn.pipeline.Pipeline`.
 
     Chapter 2 (Class imbalance), section "Which effects hold, and the recommendation".
-    Steps: ``log`` (with ``scale="log"``, :func:`signed_log1p`) and ``scale`` (a
+    Steps: ``log`` (with ``scale="log"``, :func:`nidslib.features.signed_log1p`) and ``scale`` (a
     ``StandardScaler``; neither with ``scale=None``), then the sampler(s)
     ``undersample``/``oversample``/``smote``, then ``model`` (a clone of ``estimator``).
     ``balance`` is one of :data:`BALANCE`:

@@ -3,8 +3,9 @@
 Every step is ``step(frame, report) -> frame``. It never mutates its input (pandas'
 copy-on-write keeps the copies cheap) and records in a :class:`CleaningReport` what it
 changed and why, so the chapter shows one tidy table of everything cleaning did. The steps
-expect canonical snake_case names: run :func:`normalise_column_names` first (:func:`clean`
-does). A step that drops rows copies the rows it keeps; :func:`clean` instead only marks
+expect canonical snake_case names: run :func:`~nidslib.data.canonical.normalise_column_names`
+first (:func:`clean` does; the loaders of :mod:`nidslib.data.datasets` already have, with
+the other steps of :mod:`nidslib.data.canonical`). A step that drops rows copies the rows it keeps; :func:`clean` instead only marks
 rows while it runs the steps and copies once at the end. All steps are vectorised: 2.83 M
 rows (the size of CICIDS2017) clean in 3 to 5 s on a 2-core CPU
 (``benchmarks/parse_clean.py``).
@@ -12,71 +13,15 @@ rows (the size of CICIDS2017) clean in 3 to 5 s on a 2-core CPU
 
 from __future__ import annotations
 
-import re
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from nidslib import schema
-from nidslib.rawcsv import DatasetFormatError
-
-# Byte sequences that stand for the dash of "Web Attack - XSS" in the copies in circulation:
-# UTF-8 re-encoded cp1252 (read as latin-1), raw cp1252, decoded cp1252, a replaced byte.
-_BROKEN_DASHES = ("\u00c2\x96", "\x96", "\u2013", "\ufffd")
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """What one cleaning step did: rows in and out, columns dropped, values changed, why."""
-
-    step: str
-    rows_before: int
-    rows_after: int
-    columns_dropped: tuple[str, ...]
-    values_repaired: int
-    details: dict[str, float]
-    why: str
-
-
-@dataclass
-class CleaningReport:
-    """The record of a cleaning run, one :class:`StepRecord` per step, in order."""
-
-    steps: list[StepRecord] = field(default_factory=list)
-
-    def __getitem__(self, step: str) -> StepRecord:
-        """The latest record of the step called ``step``."""
-        for record in reversed(self.steps):
-            if record.step == step:
-                return record
-        raise KeyError(f"no step {step!r} in this report; steps: {[r.step for r in self.steps]}")
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per step, ready to display in a notebook."""
-        return pd.DataFrame({
-            "step": [r.step for r in self.steps],
-            "rows_before": [r.rows_before for r in self.steps],
-            "rows_after": [r.rows_after for r in self.steps],
-            "rows_dropped": [r.rows_before - r.rows_after for r in self.steps],
-            "columns_dropped": [", ".join(r.columns_dropped) for r in self.steps],
-            "values_repaired": [r.values_repaired for r in self.steps],
-            "details": ["; ".join(f"{k}: {v:,}" for k, v in r.details.items())
-                        for r in self.steps],
-            "why": [r.why for r in self.steps],
-        })
-
-    def _repr_html_(self) -> str:
-        return self.to_frame()._repr_html_()
-
-
-def _record(report, step, before, after, why, *, dropped=(), repaired=0, details=None):
-    if report is not None:
-        report.steps.append(StepRecord(step, len(before), len(after), tuple(dropped),
-                                       int(repaired), dict(details or {}), why))
-    return after
-
+from nidslib.data import schema
+from nidslib.data.canonical import (CleaningReport, add_category, drop_duplicated_column,
+                                    StepRecord, normalise_column_names, record_step, repair_labels)
+from nidslib.features import row_hashes
 
 # Steps that drop rows, and to_float32, are written as markers: ``mark(frame, kept, report)
 # -> (frame, kept)`` judges only the rows where the boolean array ``kept`` is True and says
@@ -106,111 +51,6 @@ def _numeric_features(frame: pd.DataFrame) -> list[str]:
     return [c for c in feature_columns(frame) if pd.api.types.is_float_dtype(frame[c])]
 
 
-def normalise_column_names(frame: pd.DataFrame, report: CleaningReport | None = None):
-    """Canonical snake_case names: ``' Flow Bytes/s'`` -> ``flow_bytes_per_s``.
-
-    Chapter 1 (Data cleaning), section "Normalise the names".
-
-    pandas' ``... .1`` for the duplicated ``Fwd Header Length`` becomes
-    ``fwd_header_length_copy`` so that :func:`drop_duplicated_column` can check it.
-    """
-    names = [str(c) for c in frame.columns]
-    renamed = []
-    for name in names:
-        mangled = re.fullmatch(r"(.*)\.(\d+)", name)
-        if mangled and mangled.group(1) in names:
-            number = int(mangled.group(2))
-            renamed.append(schema.snake_case(mangled.group(1))
-                           + ("_copy" if number == 1 else f"_copy{number}"))
-        else:
-            renamed.append(schema.snake_case(name))
-    clashes = sorted({n for n in renamed if renamed.count(n) > 1})
-    if clashes:
-        raise DatasetFormatError(f"columns {names} give clashing canonical names {clashes}")
-    changed = sum(old != new for old, new in zip(names, renamed))
-    after = frame.set_axis(renamed, axis=1)
-    return _record(report, "normalise_column_names", frame, after,
-                   "raw names carry leading spaces, capitals and '/'",
-                   details={"columns renamed": changed})
-
-
-def drop_duplicated_column(frame: pd.DataFrame, report: CleaningReport | None = None):
-    """Drop the copy of fwd_header_length.
-
-    Chapter 1 (Data cleaning), section "The column written twice".
-
-    CICFlowMeter writes ``Fwd Header Length`` twice; the report says in how many rows the
-    copies differ (0 in CICIDS2017), so the drop is checked rather than assumed.
-    """
-    copy, original = schema.DUPLICATED_FEATURE_COPY, schema.DUPLICATED_FEATURE
-    if copy not in frame.columns:
-        return _record(report, "drop_duplicated_column", frame, frame, "no copy present")
-    first, second = frame[original], frame[copy]
-    differ = int((~((first == second) | (first.isna() & second.isna()))).sum())
-    after = frame.drop(columns=[copy])
-    return _record(report, "drop_duplicated_column", frame, after,
-                   "CICFlowMeter writes Fwd Header Length twice", dropped=[copy],
-                   details={"rows differing": differ})
-
-
-def _repair_label(label: str) -> str:
-    for dash in _BROKEN_DASHES:
-        label = label.replace(dash, "-")
-    return label.strip()
-
-
-def repair_labels(frame: pd.DataFrame, report: CleaningReport | None = None, *,
-                  known=schema.LABELS):
-    """"Web Attack \\x96 XSS" -> "Web Attack - XSS".
-
-    Chapter 1 (Data cleaning), section "Repair the labels".
-
-    Repairs every form the cp1252 dash takes in circulating copies, strips spaces, then
-    checks each label is one of ``known``; an unknown or missing label is an error that
-    names the labels, their counts and, when the frame has ``source_file``, their files.
-    """
-    codes, uniques = pd.factorize(frame["label"], use_na_sentinel=True)
-    repaired = [_repair_label(str(u)) for u in uniques]
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    is_unknown = np.array([r not in known for r in repaired] + [True])  # last: missing (-1)
-    if is_unknown[codes].any():
-        unknown = {r: int(n) for r, n, bad in zip(repaired, counts, is_unknown) if bad}
-        missing = int((codes < 0).sum())
-        where = ""
-        if "source_file" in frame.columns:
-            files = frame.loc[is_unknown[codes], "source_file"].astype("str").unique()
-            where = f" in {sorted(files)}"
-        raise DatasetFormatError(
-            f"unknown labels{where}: {unknown}"
-            + (f", {missing} rows without a label" if missing else "")
-            + f"; expected one of {list(known)}")
-    changes = {f"{u!r} -> {r!r}": int(n) for u, r, n in zip(uniques, repaired, counts) if u != r}
-    labels = pd.Series(pd.array(repaired, dtype="str").take(codes), index=frame.index)
-    after = frame.assign(label=labels)
-    return _record(report, "repair_labels", frame, after,
-                   "the files write the web-attack dash as the cp1252 byte 0x96",
-                   repaired=sum(changes.values()), details=changes)
-
-
-def add_category(frame: pd.DataFrame, report: CleaningReport | None = None, *,
-                 families=schema.LABEL_FAMILY):
-    """Add ``category`` from ``label``.
-
-    Chapter 1 (Data cleaning), section "From 15 labels to families".
-    """
-    codes, labels = pd.factorize(frame["label"])  # map the 15 labels, not every row
-    mapped = [families.get(label) for label in labels] + [None]  # last: missing (-1)
-    unknown = np.array([family is None for family in mapped])[codes]
-    if unknown.any():
-        counts = frame.loc[unknown, "label"].value_counts().to_dict()
-        raise DatasetFormatError(f"labels without a family: {counts}; known: {list(families)}")
-    category = pd.array(mapped[:-1], dtype="str").take(codes)
-    after = frame.assign(category=pd.Series(category, index=frame.index))
-    counts = after["category"].value_counts().to_dict()
-    return _record(report, "add_category", frame, after,
-                   "attack families pool rare labels into learnable classes", details=counts)
-
-
 def replace_infinite(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Inf -> NaN, counted per column.
 
@@ -227,7 +67,7 @@ def replace_infinite(frame: pd.DataFrame, report: CleaningReport | None = None):
             counts[column] = int(infinite.sum())
             replaced[column] = np.where(infinite, np.nan, values).astype(values.dtype)
     after = frame.assign(**replaced)
-    return _record(report, "replace_infinite", frame, after,
+    return record_step(report, "replace_infinite", frame, after,
                    "rates divided by a zero duration", repaired=sum(counts.values()),
                    details=counts)
 
@@ -306,15 +146,6 @@ def _warn_if_a_label_suffers(frame, kept, drop, step, share: float = 0.05) -> No
                       UserWarning, stacklevel=4)
 
 
-def _feature_hashes(frame: pd.DataFrame, chunk: int = 1 << 18) -> np.ndarray:
-    """A 64-bit hash of each row's features; hashed 262,144 rows at a time, which keeps the
-    work in the CPU cache and takes half the time of one call on 2.83 M rows."""
-    features = frame[feature_columns(frame)]
-    parts = [pd.util.hash_pandas_object(features.iloc[start:start + chunk], index=False)
-             for start in range(0, len(frame), chunk)]
-    return np.concatenate([p.to_numpy() for p in parts]) if parts else np.zeros(0, np.uint64)
-
-
 def _duplicated(hashes: np.ndarray, labels: np.ndarray) -> np.ndarray:
     # Rows with equal features and different labels get different keys: the odd multiplier
     # makes ``code * multiplier`` differ for different codes.
@@ -329,7 +160,8 @@ def duplicated_rows(frame: pd.DataFrame) -> np.ndarray:
     ``DataFrame.duplicated`` on 78 columns); a false match needs a hash collision, about
     one chance in 10^7 on 2.83 M rows.
     """
-    return _duplicated(_feature_hashes(frame), pd.factorize(frame["label"])[0])
+    hashes = row_hashes(frame, feature_columns(frame))
+    return _duplicated(hashes, pd.factorize(frame["label"])[0])
 
 
 def drop_duplicate_rows(frame: pd.DataFrame, report: CleaningReport | None = None):
@@ -346,7 +178,7 @@ def drop_duplicate_rows(frame: pd.DataFrame, report: CleaningReport | None = Non
 
 def _mark_duplicates(frame, kept, report):
     rows = np.flatnonzero(kept)
-    hashes = _feature_hashes(frame)[rows]
+    hashes = row_hashes(frame, feature_columns(frame))[rows]
     duplicated = _duplicated(hashes, pd.factorize(frame["label"])[0][rows])
     drop = np.zeros(len(frame), dtype=bool)
     drop[rows[duplicated]] = True
@@ -369,7 +201,7 @@ def drop_constant_columns(frame: pd.DataFrame, report: CleaningReport | None = N
     """
     constant = [column for column in feature_columns(frame) if _single_value(frame[column])]
     after = frame.drop(columns=constant)
-    return _record(report, "drop_constant_columns", frame, after,
+    return record_step(report, "drop_constant_columns", frame, after,
                    "a column with one value carries no information", dropped=constant)
 
 

@@ -15,7 +15,7 @@ checks and measurements). The routes are the ones that work with Keras 3 and Ten
 
 from __future__ import annotations
 
-from nidslib import training  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL before TF loads)
+from nidslib import training
 
 import math
 import time
@@ -164,8 +164,8 @@ def prune_magnitude(model: keras.Model, train, val, *, target_sparsity: float = 
     targets = _targets(model, layer_names, min_weights)
     if not targets:
         raise ValueError(f"no layer of {model.name!r} to prune (min_weights={min_weights})")
-    x, y = training._xy(train)[:2]
-    x_val, y_val = training._xy(val)[:2]
+    x, y = training.xy_arrays(train)[:2]
+    x_val, y_val = training.xy_arrays(val)[:2]
     begin = int(model.optimizer.iterations.numpy()) if model.optimizer.built else 0
     end = begin + max(1, int(schedule_fraction * epochs * math.ceil(len(x) / batch_size)))
     pruner = _Pruner(targets, target_sparsity, begin, end, frequency)
@@ -300,8 +300,8 @@ def distill(teacher: keras.Model, student: keras.Model, train, val, *, temperatu
         distiller.compile(optimizer=keras.optimizers.Adam(learning_rate),
                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                           steps_per_execution=32, jit_compile=False)
-        x, y = training._xy(train)[:2]
-        return training.fit(distiller, (x, y), training._xy(val)[:2], epochs=epochs,
+        x, y = training.xy_arrays(train)[:2]
+        return training.fit(distiller, (x, y), training.xy_arrays(val)[:2], epochs=epochs,
                             patience=patience, batch_size=batch_size, verbose=verbose)
     finally:  # the Distiller froze the teacher
         teacher.trainable = True

@@ -91,7 +91,7 @@ def resolve_benign_label(benign_label, labels):
     return None
 
 
-def benign_fpr(y_true, y_pred, benign_label="BENIGN") -> float:
+def benign_fpr(y_true, y_pred, benign_label="Benign") -> float:
     """Share of truly benign flows predicted as anything else (the false-alarm rate).
 
     The number a security team pays for: at a million benign flows a day, 1 % is ten
@@ -108,7 +108,7 @@ def benign_fpr(y_true, y_pred, benign_label="BENIGN") -> float:
     return float(np.mean(y_pred[is_benign] != benign))
 
 
-def default_labels(y_true, y_pred, classes=None, benign_label="BENIGN") -> list:
+def default_labels(y_true, y_pred, classes=None, benign_label="Benign") -> list:
     """Row order of reports and confusion matrices: ``classes`` if given, then any other
     label seen, sorted; the benign class always first. Explained in chapter 2."""
     seen = list(unique_labels(y_true, y_pred))
@@ -124,7 +124,7 @@ def default_labels(y_true, y_pred, classes=None, benign_label="BENIGN") -> list:
 # --- Scores -------------------------------------------------------------------------------
 
 
-def _score_matrix(y_score, classes, labels, benign):
+def score_matrix(y_score, classes, labels, benign):
     """Scores as an (n, k) matrix in ``classes`` order, and the attack column if binary.
 
     A binary problem (1-D attack scores, or two columns one of which is benign) is judged
@@ -217,7 +217,7 @@ def _report(y_true, y_pred, labels, benign_label, y_score, classes):
         if attack.any():
             summary["attack_detection_rate"] = float(np.mean(y_pred[attack] != benign))
     if y_score is not None:
-        scores, score_classes, attack = _score_matrix(y_score, classes, labels, benign)
+        scores, score_classes, attack = score_matrix(y_score, classes, labels, benign)
         if len(scores) != len(y_true):
             raise ValueError(f"y_score has {len(scores)} rows, y_true {len(y_true)}")
         ovr = _one_vs_rest(y_true, scores, score_classes)
@@ -231,7 +231,7 @@ def _report(y_true, y_pred, labels, benign_label, y_score, classes):
     return frame, summary
 
 
-def classification_report_frame(y_true, y_pred, *, labels=None, benign_label="BENIGN",
+def classification_report_frame(y_true, y_pred, *, labels=None, benign_label="Benign",
                                 y_score=None, classes=None) -> pd.DataFrame:
     """Per-class precision, recall (detection rate), F1 and support, as a tidy DataFrame.
 
@@ -256,7 +256,7 @@ def classification_report_frame(y_true, y_pred, *, labels=None, benign_label="BE
     return frame
 
 
-def summary_metrics(y_true, y_pred, *, labels=None, benign_label="BENIGN", y_score=None,
+def summary_metrics(y_true, y_pred, *, labels=None, benign_label="Benign", y_score=None,
                     classes=None) -> dict:
     """The one-number summaries of :func:`classification_report_frame`, as a dict.
 

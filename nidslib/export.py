@@ -15,7 +15,7 @@ Keras 3 and TensorFlow 2.21 (BOOK.md §7); the ones that crash are not offered:
 
 from __future__ import annotations
 
-from nidslib import training  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL before TF loads)
+from nidslib import training
 
 import contextlib
 import gzip
@@ -147,7 +147,11 @@ def export_onnx(model: keras.Model, path, *, opset: int | None = None) -> Path:
     holding their values, so the file needs only the model's real input.
     """
     import tf2onnx
-    from keras.src.export.tf2onnx_lib import patch_tf2onnx  # what model.export applies
+    # Keras has no public route to this patch (tf2onnx's fixes for current NumPy and
+    # TensorFlow), which ``model.export(format="onnx")`` applies before converting; the
+    # export above cannot be used as is (it keeps the constants as inputs), so the patch is
+    # taken from keras.src, and keras is pinned in requirements.txt for it.
+    from keras.src.export.tf2onnx_lib import patch_tf2onnx
     from onnx import numpy_helper
 
     spec = [tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="input")]
@@ -204,7 +208,8 @@ class TFLiteRunner:
         self._output = self.interpreter.get_output_details()[0]
         self._shape = None
 
-    def _run(self, batch):
+    def run_batch(self, batch):
+        """The model's raw output for one float32 batch (what :func:`measure` times)."""
         if self._shape != batch.shape:  # resizing costs, so only when the batch changes
             self.interpreter.resize_tensor_input(self._input["index"], batch.shape)
             with _quiet():  # the first allocation announces the XNNPACK delegate
@@ -217,7 +222,7 @@ class TFLiteRunner:
         return self.interpreter.get_tensor(self._output["index"])
 
     def predict_scores(self, x, batch_size: int = 4096) -> np.ndarray:
-        return _squeeze(np.concatenate([self._run(b) for b in _batches(x, batch_size)]))
+        return _squeeze(np.concatenate([self.run_batch(b) for b in _batches(x, batch_size)]))
 
 
 class ONNXRunner:
@@ -235,11 +240,12 @@ class ONNXRunner:
                                                     providers=["CPUExecutionProvider"])
         self._name = self.session.get_inputs()[0].name
 
-    def _run(self, batch):
+    def run_batch(self, batch):
+        """The model's raw output for one float32 batch (what :func:`measure` times)."""
         return self.session.run(None, {self._name: batch})[0]
 
     def predict_scores(self, x, batch_size: int = 4096) -> np.ndarray:
-        return _squeeze(np.concatenate([self._run(b) for b in _batches(x, batch_size)]))
+        return _squeeze(np.concatenate([self.run_batch(b) for b in _batches(x, batch_size)]))
 
 
 # --- Parity and measurement -----------------------------------------------------------------
@@ -327,7 +333,7 @@ def measure(model, x, y, *, classes, benign_label="Benign", batch_size: int = 40
         sizes = _keras_file_sizes(model)
     elif hasattr(model, "predict_scores") and hasattr(model, "path"):
         scores = model.predict_scores(x)
-        speed = training.call_speed(model._run, x, (batch_size, 1), repeats, single_calls)
+        speed = training.call_speed(model.run_batch, x, (batch_size, 1), repeats, single_calls)
         sizes = file_sizes(model.path)
     else:
         raise ValueError(f"model must be a keras.Model, a TFLiteRunner or an ONNXRunner, "

@@ -2,9 +2,10 @@
 
 Every builder returns a compiled :class:`keras.Model` with a name, its seed paper's
 architecture as defaults and every size a parameter. The models take **raw flow features**
-and scale them themselves, in two layers at the bottom of the network:
+and scale them themselves, in two layers at the bottom of the network
+(:func:`nidslib.layers.scaled_inputs`):
 
-1. :class:`SignedLog1p`, ``sign(x) * log(1 + |x|)``: flow features span ten orders of
+1. :class:`~nidslib.layers.SignedLog1p`, ``sign(x) * log(1 + |x|)``: flow features span ten orders of
    magnitude (bytes per second up to 1e9, flags 0 or 1) and are heavy-tailed; the log
    brings them to a few units while keeping CICFlowMeter's ``-1`` codes apart from 0;
 2. a :class:`keras.layers.Normalization` whose mean and variance are *fixed* numbers
@@ -15,7 +16,7 @@ and scale them themselves, in two layers at the bottom of the network:
 Sequence models skip padding: a window padded at its start
 (:func:`nidslib.sequences.make_windows`) carries all-zero raw flows there, which no real
 flow is. The LSTM starts with ``Masking(0.0)``, whose mask Keras passes along to the LSTMs;
-the CNN-LSTM's convolutions cannot pass a mask, so it computes one (:class:`PaddingMask`)
+the CNN-LSTM's convolutions cannot pass a mask, so it computes one (:class:`~nidslib.layers.PaddingMask`)
 and hands it to its LSTM directly. Binary models (``n_classes=2``) end in
 one sigmoid unit (the attack probability), multi-class models in a softmax; both are
 compiled with Adam, ``steps_per_execution=32`` (1.5–2x faster on a CPU) and no XLA.
@@ -25,48 +26,14 @@ Explained in chapter 3 (CNN) for the DNN and CNN, chapter 4 (LSTM) and chapter 5
 
 from __future__ import annotations
 
-from nidslib import training  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL before TF loads)
-from nidslib.balancing import signed_log1p  # chapter 2's NumPy version of SignedLog1p
+from nidslib.features import real_flows, signed_log1p
+from nidslib.layers import PaddingMask, scaled_inputs
 
 import keras
 import numpy as np
 from keras import layers, ops
 
-__all__ = ["PaddingMask", "SignedLog1p", "build_cnn", "build_cnn_lstm", "build_dnn", "build_lstm",
-           "fit_scaling", "signed_log1p"]
-
-
-@keras.saving.register_keras_serializable(package="nidslib")
-class SignedLog1p(layers.Layer):
-    """``sign(x) * log(1 + |x|)``, elementwise; passes a mask through. Chapter 3 (CNN),
-    section "Scaling inside the model". Written with ``log`` (not ``log1p``) so that every
-    export format of chapter 7 has the op."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
-    def call(self, x):
-        return ops.sign(x) * ops.log(1.0 + ops.abs(x))
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-
-@keras.saving.register_keras_serializable(package="nidslib")
-class PaddingMask(layers.Layer):
-    """True for the real flows of a window, False for padding (an all-zero raw flow).
-
-    Chapter 5 (CNN-LSTM), section "The hybrid". The explicit form of ``Masking(0.0)``, for
-    models whose middle layers (convolutions) do not pass a Keras mask along: the mask is
-    computed from the raw input and handed to the LSTM directly.
-    """
-
-    def call(self, x):
-        return ops.any(ops.not_equal(x, 0.0), axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[:-1]
+__all__ = ["build_cnn", "build_cnn_lstm", "build_dnn", "build_lstm", "fit_scaling", "layer_sizes"]
 
 
 def fit_scaling(x_train) -> dict:
@@ -79,7 +46,7 @@ def fit_scaling(x_train) -> dict:
     """
     x = np.asarray(x_train, dtype=np.float32)
     flows = x.reshape(-1, x.shape[-1])
-    flows = flows[(flows != 0).any(axis=1)]
+    flows = flows[real_flows(flows)]
     if not len(flows):
         raise ValueError("x_train holds no flow that is not padding")
     logged = signed_log1p(flows.astype(np.float64))
@@ -87,15 +54,6 @@ def fit_scaling(x_train) -> dict:
     return {"mean": logged.mean(axis=0).astype(np.float32).tolist(),
             # a constant feature gets variance 1, so it maps to 0 instead of dividing by 0
             "variance": np.where(variance > 1e-12, variance, 1.0).astype(np.float32).tolist()}
-
-
-def _scaled(inputs, scaling: dict | None, mask: bool):
-    x = layers.Masking(0.0, name="padding_mask")(inputs) if mask else inputs
-    x = SignedLog1p(name="signed_log")(x)
-    if scaling is not None:
-        x = layers.Normalization(mean=scaling["mean"], variance=scaling["variance"],
-                                 name="standardize")(x)
-    return x
 
 
 def _head(x, n_classes: int):
@@ -116,7 +74,7 @@ def _compiled(inputs, outputs, name: str, n_classes: int, learning_rate: float,
     return model
 
 
-def _sizes(value) -> tuple[int, ...]:
+def layer_sizes(value) -> tuple[int, ...]:
     return (int(value),) if np.ndim(value) == 0 else tuple(int(v) for v in value)
 
 
@@ -130,8 +88,8 @@ def build_dnn(n_features: int, n_classes: int, *, units=(128, 64), dropout: floa
     features.
     """
     inputs = keras.Input((n_features,), name="flow")
-    x = _scaled(inputs, scaling, mask=False)
-    for i, width in enumerate(_sizes(units), 1):
+    x = scaled_inputs(inputs, scaling, mask=False)
+    for i, width in enumerate(layer_sizes(units), 1):
         x = layers.Dense(width, activation="relu", name=f"dense_{i}")(x)
         x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
     return _compiled(inputs, _head(x, n_classes), name, n_classes, learning_rate,
@@ -140,7 +98,7 @@ def build_dnn(n_features: int, n_classes: int, *, units=(128, 64), dropout: floa
 
 def _conv_stack(x, filters, kernel_size: int, pool_size: int, prefix: str = ""):
     """Conv1D (ReLU, 'same' padding) + max-pooling per entry of ``filters``."""
-    for i, width in enumerate(_sizes(filters), 1):
+    for i, width in enumerate(layer_sizes(filters), 1):
         x = layers.Conv1D(width, kernel_size, padding="same", activation="relu",
                           name=f"{prefix}conv_{i}")(x)
         x = layers.MaxPooling1D(pool_size, padding="same", name=f"{prefix}pool_{i}")(x)
@@ -162,7 +120,7 @@ def build_cnn(n_features: int, n_classes: int, *, filters=(16, 32), kernel_size:
     (batch, ``n_features``) raw features.
     """
     inputs = keras.Input((n_features,), name="flow")
-    x = _scaled(inputs, scaling, mask=False)
+    x = scaled_inputs(inputs, scaling, mask=False)
     x = layers.Reshape((n_features, 1), name="as_signal")(x)
     x = _conv_stack(x, filters, kernel_size, pool_size)
     x = layers.Flatten(name="flatten")(x)
@@ -175,7 +133,7 @@ def build_cnn(n_features: int, n_classes: int, *, filters=(16, 32), kernel_size:
 def _recurrent(x, units, dropout: float, mask=None):
     """Stacked LSTMs; ``mask`` (batch, steps) is given to each explicitly when the layers
     in front cannot carry a Keras mask (the CNN-LSTM's convolutions)."""
-    sizes = _sizes(units)
+    sizes = layer_sizes(units)
     for i, width in enumerate(sizes, 1):
         last = i == len(sizes)
         lstm = layers.LSTM(width, return_sequences=not last, name=f"lstm_{i}")
@@ -197,7 +155,7 @@ def build_lstm(window: int, n_features: int, n_classes: int, *, units=(64, 32),
     ``mask=True`` skips all-zero (padded) flows.
     """
     inputs = keras.Input((window, n_features), name="window")
-    x = _scaled(inputs, scaling, mask=mask)
+    x = scaled_inputs(inputs, scaling, mask=mask)
     x = _recurrent(x, units, dropout)
     return _compiled(inputs, _head(x, n_classes), name, n_classes, learning_rate,
                      steps_per_execution)
@@ -224,9 +182,9 @@ def build_cnn_lstm(window: int, n_features: int, n_classes: int, *, filters=(16,
     """
     inputs = keras.Input((window, n_features), name="window")
     padding = PaddingMask(name="padding_mask")(inputs) if mask else None
-    x = _scaled(inputs, scaling, mask=False)
+    x = scaled_inputs(inputs, scaling, mask=False)
     x = layers.Reshape((-1, n_features, 1), name="as_signals")(x)
-    sizes = _sizes(filters)
+    sizes = layer_sizes(filters)
     for i, width in enumerate(sizes, 1):
         x = layers.Conv2D(width, (1, kernel_size), padding="same", activation="relu",
                           name=f"conv_{i}")(x)

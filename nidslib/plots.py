@@ -25,8 +25,8 @@ from sklearn.metrics import (
 )
 from sklearn.utils.multiclass import unique_labels
 
-from nidslib.evaluation import _score_matrix, decode_labels, default_labels, resolve_benign_label
-from nidslib.schema import LABEL_FAMILY
+from nidslib.evaluation import score_matrix, decode_labels, default_labels, resolve_benign_label
+from nidslib.data.schema import LABEL_FAMILY
 
 __all__ = [
     "family_colors",
@@ -256,7 +256,7 @@ def _curves(kind, y_true, y_score, classes, ax, title, benign_label, log_fpr=Fal
     y_true = decode_labels(y_true, classes)
     labels = list(unique_labels(y_true)) if classes is None else list(classes)
     benign = resolve_benign_label(benign_label, labels)
-    scores, classes, attack = _score_matrix(y_score, classes, labels, benign)
+    scores, classes, attack = score_matrix(y_score, classes, labels, benign)
     binary = attack is not None
     shown = [attack] if binary else range(len(classes))
     palette = family_colors(classes)
@@ -317,7 +317,7 @@ def _curves(kind, y_true, y_score, classes, ax, title, benign_label, log_fpr=Fal
 
 
 def plot_pr_curves(y_true, y_score, classes=None, ax=None,
-                   title=None, benign_label="BENIGN"):
+                   title=None, benign_label="Benign"):
     """One-vs-rest precision-recall curves, with each class's average precision (AP).
 
     ``y_score`` is an (n, k) matrix whose columns are ``classes``, or for a binary problem
@@ -331,7 +331,7 @@ def plot_pr_curves(y_true, y_score, classes=None, ax=None,
 
 
 def plot_roc_curves(y_true, y_score, classes=None, ax=None,
-                    title=None, benign_label="BENIGN", log_fpr=False):
+                    title=None, benign_label="Benign", log_fpr=False):
     """One-vs-rest ROC curves with each class's AUC; ``log_fpr`` zooms on low FPR.
 
     Same inputs as :func:`plot_pr_curves`. An IDS operates at false-positive rates far

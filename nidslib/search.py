@@ -69,7 +69,7 @@ def random_search(build, space: dict, train, val, *, n_trials: int = 6, seed: in
         raise ValueError(f"n_trials must be at least 1, got {n_trials}")
     score = score or (lambda t, p: f1_score(t, p, average="macro", zero_division=0))
     fit_options = dict(fit_options or {})
-    x_val, y_val = training._xy(val)[:2]
+    x_val, y_val = training.xy_arrays(val)[:2]
     sampler = ParameterSampler(space, n_iter=n_trials, random_state=seed)
     rows, best = [], None
     for trial, params in enumerate(sampler):

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nidslib import cleaning
 from nidslib.cleaning import duplicated_rows
+from nidslib.data import datasets
 
 PARTS = ("train", "val", "test")
 
@@ -174,3 +176,29 @@ def load_splits(folder, label: str = "label") -> Splits:
     """Read the parts written by :func:`save_splits` (dtypes, categories included)."""
     folder = Path(folder)
     return Splits(*(pd.read_parquet(folder / f"{part}.parquet") for part in PARTS), label=label)
+
+
+def load_clean_splits(dataset: str | None = None, profile: str = "small", seed: int = 0):
+    """Chapter 1's result: the week cleaned and split by time, as :class:`Splits`.
+
+    Every later chapter starts here. The pipeline is chapter 1's, step for step: load,
+    :func:`nidslib.cleaning.clean`, :func:`coarsest_covering_blocks` on the
+    attack families, :func:`time_blocked_split`. The parts are saved as
+    Parquet in the cache (keyed on the dataset and the library's code) and read back on
+    later calls, so a chapter run on its own gives the same split as after chapter 1.
+    """
+    dataset = datasets.resolve_dataset(dataset)
+    code = datasets.library_digest()
+    suffix = f"-{profile}-seed{seed}" if dataset == "twin" else ""
+    folder = datasets.cache_dir() / f"splits-{dataset}{suffix}-{code}"
+    if folder.is_dir():
+        return load_splits(folder, label="category")
+    clean, _report = cleaning.clean(datasets.load_week(dataset, profile, seed))
+    n_blocks = coarsest_covering_blocks(clean, label="category")
+    parts = time_blocked_split(clean, n_blocks, label="category")
+    # Write next to the final folder, then rename: a chapter interrupted mid-write must not
+    # leave half a split for the next one to read.
+    staging = folder.with_name(folder.name + ".partial")
+    save_splits(parts, staging)
+    staging.replace(folder)
+    return parts

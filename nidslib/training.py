@@ -3,17 +3,9 @@
 Chapter 3 (CNN), section "Training" explains :func:`set_seed` and :func:`fit`; section
 "Keeping score" explains :func:`predict_scores` and :func:`inference_speed`. Chapters 4 to 7
 reuse them unchanged.
-
-Importing this module sets ``TF_CPP_MIN_LOG_LEVEL=3`` *before* TensorFlow is imported, so
-that TensorFlow's C++ start-up lines never reach a notebook's output: import it (or call
-:func:`set_seed`) before anything else imports TensorFlow.
 """
 
 from __future__ import annotations
-
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # must precede the first TF import
 
 import time
 from dataclasses import dataclass, field
@@ -22,14 +14,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-# TensorFlow's Python-side warnings (e.g. "triggered tf.function retracing" once a notebook
-# has traced a few models) would land in cell outputs; errors still show.
-tf.get_logger().setLevel("ERROR")
-
 __all__ = ["SEED", "TrainingRun", "call_speed", "fit", "inference_speed", "predict_labels",
            "predict_scores", "set_seed"]
 
-from .reproducibility import SEED  # the book's seed: NIDSLIB_SEED, 0 by default
+from nidslib.reproducibility import SEED  # the book's seed: NIDSLIB_SEED, 0 by default
 
 
 def set_seed(seed: int = SEED) -> None:
@@ -47,6 +35,9 @@ def set_seed(seed: int = SEED) -> None:
     """
     keras.utils.set_random_seed(int(seed))
     tf.config.experimental.enable_op_determinism()
+    # TensorFlow's Python-side warnings (e.g. "triggered tf.function retracing" once a
+    # notebook has traced a few models) would land in cell outputs; errors still show.
+    tf.get_logger().setLevel("ERROR")
 
 
 @dataclass
@@ -73,7 +64,7 @@ class TrainingRun:
         return float(self.history[self.monitor][self.best_epoch - 1])
 
 
-def _xy(data):
+def xy_arrays(data):
     """``(x, y)`` or ``(x, y, sample_weight)``; a :class:`~nidslib.sequences.Windows` gives
     its ``(x, y)``."""
     if hasattr(data, "x") and hasattr(data, "y"):
@@ -98,8 +89,8 @@ def fit(model: keras.Model, train, val, *, epochs: int = 50, patience: int = 10,
     repeatable run. The model's ``steps_per_execution`` (set when compiled, 32 in
     :mod:`nidslib.models`) is what makes small batches fast on a CPU.
     """
-    x, y, *weight = _xy(train)
-    x_val, y_val, *weight_val = _xy(val)
+    x, y, *weight = xy_arrays(train)
+    x_val, y_val, *weight_val = xy_arrays(val)
     mode = "max" if any(k in monitor for k in ("acc", "auc", "f1", "precision", "recall")) \
         else "min"
     stopper = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience,

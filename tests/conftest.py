@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nidslib import simulation
+from nidslib.twin import simulation
 
 # Genuine dataset files: CI points NIDSLIB_DATA at ../shared/datasets; a developer's
 # checkout finds the same folder beside the repository. Every test reads them from here.

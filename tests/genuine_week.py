@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nidslib import schema
+from nidslib.data import schema
 
 # The repaired meter's columns that the original one does not have.
 EXTRA_COLUMNS = ("Fwd RST Flags", "Bwd RST Flags", "ICMP Code", "ICMP Type",

@@ -1,4 +1,4 @@
-"""Reading captures (nidslib.capture) against the writer and against a plain reference parser."""
+"""Reading captures (nidslib.packets.capture) against the writer and against a plain reference parser."""
 
 import gzip
 import struct
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from conftest import SHARED_DATASETS, genuine_or_skip
 
-from nidslib import capture
-from nidslib.capture import CaptureFormatError, read_capture, read_packets
-from nidslib.capture_write import (ETHERNET, IPV4, IPV6, RAW, SLL, SLL2, Packet, link_frame,
+from nidslib.packets import capture
+from nidslib.packets.capture import CaptureFormatError, read_capture, read_packets
+from nidslib.packets.capture_write import (ETHERNET, IPV4, IPV6, RAW, SLL, SLL2, Packet, link_frame,
                                    pcapng_block, pcapng_interface, pcapng_section, write_pcap,
                                    write_pcapng)
 

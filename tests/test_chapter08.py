@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from nidslib import kdd
+from nidslib.data import kdd
 
 CHAPTER = Path(__file__).parents[1] / "chapters" / "08_reality_check.ipynb"
 

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 from conftest import SHARED_DATASETS, needs_genuine
 
-from nidslib import cleaning, schema
-from nidslib.cleaning import CleaningReport, DatasetFormatError
-from nidslib.rawcsv import read_cicids2017_csv
+from nidslib import cleaning
+from nidslib.data import canonical, schema
+from nidslib.data.canonical import CleaningReport
+from nidslib.data.rawcsv import DatasetFormatError
+from nidslib.data.rawcsv import read_cicids2017_csv
 
 FRIDAY_HEAD = (SHARED_DATASETS / "cicids2017" / "friday_ddos_head"
                / "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.head10k.csv")
@@ -35,7 +37,7 @@ def run(step, frame, **kwargs):
 def test_normalise_column_names_handles_the_mangled_duplicate():
     raw = pd.DataFrame(columns=[" Flow Bytes/s", " Fwd Header Length", " Fwd Header Length.1",
                                 "Fwd Avg Bytes/Bulk", " Label"])
-    after, record = run(cleaning.normalise_column_names, raw)
+    after, record = run(canonical.normalise_column_names, raw)
     assert list(after.columns) == ["flow_bytes_per_s", "fwd_header_length",
                                    "fwd_header_length_copy", "fwd_avg_bytes_per_bulk", "label"]
     assert record.details == {"columns renamed": 5}
@@ -43,24 +45,24 @@ def test_normalise_column_names_handles_the_mangled_duplicate():
 
 def test_normalise_column_names_refuses_clashing_names():
     with pytest.raises(DatasetFormatError, match="clashing canonical names.*'label'"):
-        cleaning.normalise_column_names(pd.DataFrame(columns=["Label", " Label "]))
+        canonical.normalise_column_names(pd.DataFrame(columns=["Label", " Label "]))
 
 
 def test_drop_duplicated_column_counts_differing_rows():
     frame = flows(label=["BENIGN"] * 3, fwd_header_length=[20.0, NAN, 40.0],
                   fwd_header_length_copy=[20.0, NAN, 41.0])
-    after, record = run(cleaning.drop_duplicated_column, frame)
+    after, record = run(canonical.drop_duplicated_column, frame)
     assert "fwd_header_length_copy" not in after.columns
     assert record.columns_dropped == ("fwd_header_length_copy",)
     assert record.details == {"rows differing": 1}
-    same, record = run(cleaning.drop_duplicated_column, after)
+    same, record = run(canonical.drop_duplicated_column, after)
     assert same.equals(after) and record.why == "no copy present"
 
 
 def test_repair_labels_every_form_of_the_dash():
     raw = ["Web Attack \x96 XSS", "Web Attack \u00c2\x96 XSS", "Web Attack \u2013 XSS",
            "Web Attack \ufffd XSS", " BENIGN ", "Web Attack - XSS"]
-    after, record = run(cleaning.repair_labels, flows(label=raw))
+    after, record = run(canonical.repair_labels, flows(label=raw))
     assert list(after["label"]) == ["Web Attack - XSS"] * 4 + ["BENIGN", "Web Attack - XSS"]
     assert record.values_repaired == 5
     assert record.details["'Web Attack \\x96 XSS' -> 'Web Attack - XSS'"] == 1
@@ -69,24 +71,24 @@ def test_repair_labels_every_form_of_the_dash():
 def test_repair_labels_names_unknown_labels_counts_and_files():
     frame = flows(label=["BENIGN", "Evil", "Evil", NAN]).assign(source_file=["a", "b", "c", "d"])
     with pytest.raises(DatasetFormatError) as caught:
-        cleaning.repair_labels(frame)
+        canonical.repair_labels(frame)
     message = str(caught.value)
     assert "{'Evil': 2}" in message and "1 rows without a label" in message
     assert "['b', 'c', 'd']" in message
 
 
 def test_repair_labels_with_another_vocabulary():
-    after = cleaning.repair_labels(flows(label=["Benign "]),
+    after = canonical.repair_labels(flows(label=["Benign "]),
                                    known=schema.CSE_CIC_IDS2018_LABEL_FAMILY)
     assert list(after["label"]) == ["Benign"]
 
 
 def test_add_category():
-    after, record = run(cleaning.add_category, flows(label=["DoS Hulk", "BENIGN", "DoS slowloris"]))
+    after, record = run(canonical.add_category, flows(label=["DoS Hulk", "BENIGN", "DoS slowloris"]))
     assert list(after["category"]) == ["DoS", "Benign", "DoS"]
     assert record.details == {"DoS": 2, "Benign": 1}
     with pytest.raises(DatasetFormatError, match=re.escape("{'Web Attack \\x96 XSS': 1}")):
-        cleaning.add_category(flows(label=["Web Attack \x96 XSS"]))
+        canonical.add_category(flows(label=["Web Attack \x96 XSS"]))
 
 
 def test_replace_infinite_counts_per_column():

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from conftest import SHARED_DATASETS, genuine_or_skip, needs_genuine
 
-import nidslib
-from nidslib import datasets, schema
-from nidslib.datasets import (DatasetFormatError, cache_dir, data_home, load_cicids2017,
+import nidslib.twin
+from nidslib import splits
+from nidslib.data import datasets, schema
+from nidslib.data.datasets import (DatasetFormatError, cache_dir, data_home, load_cicids2017,
                               load_cse_cic_ids2018, load_unsw_nb15, load_week)
 
 REPO = Path(__file__).parents[1]
@@ -263,8 +264,8 @@ def fake_simulation(monkeypatch, tmp_path):
         return [Path(folder) / name for name in WEEK]
 
     fake = types.SimpleNamespace(write_week=write_week)
-    monkeypatch.setitem(sys.modules, "nidslib.simulation", fake)
-    monkeypatch.setattr(nidslib, "simulation", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "nidslib.twin.simulation", fake)
+    monkeypatch.setattr(nidslib.twin, "simulation", fake, raising=False)
     monkeypatch.setenv("NIDSLIB_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("NIDSLIB_DATASET", raising=False)
     return calls
@@ -296,12 +297,12 @@ def test_load_week_reads_the_setting(fake_simulation, monkeypatch, tmp_path):
 def test_load_clean_splits_is_chapter_1s_split_and_is_cached(monkeypatch, tmp_path):
     monkeypatch.setenv("NIDSLIB_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("NIDSLIB_DATASET", raising=False)
-    first = datasets.load_clean_splits()
+    first = splits.load_clean_splits()
     assert not any(first.missing.values()), "every family in every part"
     parts = [first.train, first.val, first.test]
     assert sum(map(len, parts)) == len(pd.concat(parts).drop_duplicates())
     for part in parts:
         assert part["category"].isin(schema.FAMILIES).all()
-    again = datasets.load_clean_splits()
+    again = splits.load_clean_splits()
     for a, b in zip(parts, [again.train, again.val, again.test]):
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))

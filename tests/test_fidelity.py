@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from conftest import SHARED_DATASETS, needs_genuine
 
-from nidslib import fidelity, schema
+from nidslib.data import schema
+from nidslib.twin import fidelity
 
 GENUINE = SHARED_DATASETS / "cicids2017"
 pytestmark = needs_genuine(*(GENUINE / folder for folder in fidelity.GENUINE_FOLDERS))

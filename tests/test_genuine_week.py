@@ -4,7 +4,8 @@ import pytest
 
 from conftest import SHARED_DATASETS, needs_genuine
 from genuine_week import build
-from nidslib import cleaning, datasets, schema
+from nidslib import cleaning
+from nidslib.data import datasets, schema
 
 SAMPLES = SHARED_DATASETS / "cicids2017" / "improved_rnd2500"
 pytestmark = needs_genuine(SAMPLES)

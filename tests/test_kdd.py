@@ -8,9 +8,9 @@ import pooch
 import pytest
 from conftest import SHARED_DATASETS, genuine_or_skip
 
-from nidslib import kdd, schema
+from nidslib.data import kdd, schema
 from nidslib.cleaning import duplicated_rows
-from nidslib.rawcsv import DatasetFormatError
+from nidslib.data.rawcsv import DatasetFormatError
 
 GENUINE = SHARED_DATASETS
 NSL_KDD_ROWS = {"train": 125_973, "test": 22_544, "test_21": 11_850, "train_20": 25_192}

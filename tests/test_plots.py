@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from nidslib import plots  # noqa: E402
 from nidslib.evaluation import ResultsTable  # noqa: E402
-from nidslib.schema import FAMILIES, LABELS  # noqa: E402
+from nidslib.data.schema import FAMILIES, LABELS  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from conftest import SHARED_DATASETS, genuine_or_skip, needs_genuine
 
-from nidslib import schema
-from nidslib.rawcsv import (DatasetFormatError, read_cicids2017_csv, read_cse_cic_ids2018_csv,
+from nidslib.data import schema
+from nidslib.data.rawcsv import (DatasetFormatError, read_cicids2017_csv, read_cse_cic_ids2018_csv,
                             read_flow_table)
 
 GENUINE = SHARED_DATASETS

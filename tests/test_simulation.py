@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nidslib import schema, simulation
-from nidslib.flowmeter import Packets, flow_features
+from nidslib.data import schema
+from nidslib.twin import simulation
+from nidslib.packets.flowmeter import Packets, flow_features
 
 from conftest import SHARED_DATASETS, needs_genuine
 

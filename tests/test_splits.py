@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nidslib import schema
+from nidslib.data import schema
 from nidslib.splits import (PARTS, Splits, load_splits, random_stratified_split, save_splits,
                             time_blocked_split)
 

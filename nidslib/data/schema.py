@@ -1,7 +1,7 @@
 """The CICIDS2017 schema: raw column names, canonical names, labels, families and the week.
 
 Everything here is a fact about the published dataset, kept in one place so the twin
-(:mod:`nidslib.simulation`), the loaders (:mod:`nidslib.datasets`) and the cleaning steps
+(:mod:`nidslib.twin.simulation`), the loaders (:mod:`nidslib.data.datasets`) and the cleaning steps
 (:mod:`nidslib.cleaning`) agree byte for byte. Chapter 1 ("Meet the raw files") walks
 through these quirks with the reader.
 """

@@ -21,9 +21,10 @@ import pandas as pd
 from scipy.stats import ks_2samp
 from sklearn.ensemble import RandomForestClassifier
 
-from . import schema
-from .cleaning import drop_duplicated_column, normalise_column_names, repair_labels
-from .rawcsv import read_cicids2017_csv
+from nidslib.data import schema
+from nidslib.data.canonical import (add_category, drop_duplicated_column,
+                                    normalise_column_names, repair_labels)
+from nidslib.data.rawcsv import read_cicids2017_csv
 
 # The genuine CICIDS2017 samples of ``shared/datasets/cicids2017`` and their formats: the
 # head of the Friday DDoS file (all benign) and rows of four attacks in TrafficLabelling
@@ -37,7 +38,7 @@ def load_genuine_rows(folder) -> pd.DataFrame:
 
     ``folder`` holds the subfolders of :data:`GENUINE_FOLDERS` (``shared/datasets/
     cicids2017``, or ``$NIDSLIB_DATA/cicids2017`` in CI). Every CSV file in them is read
-    with :func:`nidslib.rawcsv.read_cicids2017_csv` in its format, then gets canonical names,
+    with :func:`nidslib.data.rawcsv.read_cicids2017_csv` in its format, then gets canonical names,
     loses the duplicated column and has its labels repaired (:mod:`nidslib.cleaning`).
     Returns the 77 features, ``label``, ``category`` and ``source_file``; infinite values and
     duplicates are kept, as in the files (the measures skip non-finite values themselves).
@@ -47,16 +48,15 @@ def load_genuine_rows(folder) -> pd.DataFrame:
     for subfolder, format in GENUINE_FOLDERS.items():
         for path in sorted((folder / subfolder).glob("*.csv")):
             raw = read_cicids2017_csv(path, format=format)
-            frame = repair_labels(drop_duplicated_column(normalise_column_names(raw)))
-            parts.append(frame[list(schema.FEATURES) + ["label"]].assign(
+            frame = add_category(
+                repair_labels(drop_duplicated_column(normalise_column_names(raw))))
+            parts.append(frame[list(schema.FEATURES) + ["label", "category"]].assign(
                 source_file=f"{subfolder}/{path.name}"))
     if not parts:
         raise FileNotFoundError(
             f"no genuine CICIDS2017 rows in {folder}: expected CSV files in "
             f"{[str(folder / s) for s in GENUINE_FOLDERS]}")
-    rows = pd.concat(parts, ignore_index=True)
-    rows.insert(len(schema.FEATURES) + 1, "category", rows["label"].map(schema.LABEL_FAMILY))
-    return rows
+    return pd.concat(parts, ignore_index=True)
 
 
 def _finite(frame: pd.DataFrame, features) -> pd.DataFrame:

@@ -9,8 +9,8 @@ exact duplicate rows, negative values where clocks stepped back, and web-attack 
 whose dash is the cp1252 byte 0x96. Chapter 1 cleans these files exactly as a reader
 with the real data cleans theirs; chapter 1, "The twin", explains how it is made.
 
-Features are computed from simulated packets (:mod:`nidslib.flowmeter`) of calibrated
-flow types (:mod:`nidslib.traffic`). Same seed, same bytes.
+Features are computed from simulated packets (:mod:`nidslib.packets.flowmeter`) of calibrated
+flow types (:mod:`nidslib.twin.traffic`). Same seed, same bytes.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .flowmeter import ACTIVITY_TIMEOUT_US, Packets, flow_features
-from .traffic import TIMEOUT_US, TRAFFIC, FlowType, weighted_choice
+from nidslib.data import schema
+from nidslib.packets.flowmeter import ACTIVITY_TIMEOUT_US, Packets, flow_features
+from nidslib.twin.traffic import TIMEOUT_US, TRAFFIC, FlowType, weighted_choice
 
 # Scale of each profile relative to the real 2,830,743 flows. Rare classes keep at least
 # ``min_flows`` (never more than the real count), so Heartbleed stays a handful.

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
-from nidslib import schema
+from nidslib.data import schema
 
 
 class DatasetFormatError(ValueError):
@@ -64,7 +64,7 @@ def read_cicids2017_csv(
     file (leading spaces; pandas' ``.1`` on the duplicated ``Fwd Header Length``), numbers
     are parsed (``Infinity`` -> inf, ``NaN`` or empty -> NaN), and ``Label`` is decoded as
     latin-1, which maps bytes one to one: both the raw cp1252 dash (byte 0x96) and its
-    UTF-8 re-encoding (b"\\xc2\\x96") survive for :func:`nidslib.cleaning.repair_labels`.
+    UTF-8 re-encoding (b"\\xc2\\x96") survive for :func:`nidslib.data.canonical.repair_labels`.
     ``TrafficLabelling`` files also get ``Timestamp`` parsed: day/month/year on a 12-hour
     clock without AM/PM, so hours 1-7 are afternoon (13-19). Rows whose every field is empty
     (reported in the real Thursday TrafficLabelling file) are dropped and counted in

@@ -1,6 +1,6 @@
 """CICFlowMeter's flow features, computed from packets.
 
-The twin (:mod:`nidslib.simulation`) simulates packets and turns them into the 77 features
+The twin (:mod:`nidslib.twin.simulation`) simulates packets and turns them into the 77 features
 of CICIDS2017 here, so the features agree with each other the way the real ones do:
 ``Flow Bytes/s`` is bytes over duration, the packet-length statistics describe the same
 packets, a flow with zero duration gets ``Infinity`` rates. Chapter 1, "What a flow is",
@@ -90,7 +90,7 @@ def _active_idle(time_us, flow, n):
 
 def flow_features(packets: Packets, header_fwd, header_bwd, init_win_fwd, init_win_bwd,
                   flags: dict[str, np.ndarray], destination_port) -> dict[str, np.ndarray]:
-    """The 77 CICIDS2017 features (canonical names, see :data:`nidslib.schema.FEATURES`).
+    """The 77 CICIDS2017 features (canonical names, see :data:`nidslib.data.schema.FEATURES`).
 
     Per-flow inputs that packets do not carry in this simulation: header length per packet
     in each direction, initial TCP windows (-1 where a direction has no packet, as in

@@ -28,9 +28,10 @@ from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
-from nidslib import schema
-from nidslib.datasets import data_home
-from nidslib.rawcsv import DatasetFormatError
+from nidslib.data import schema
+from nidslib.data.datasets import data_home
+from nidslib.data.rawcsv import DatasetFormatError
+from nidslib.features import row_hashes
 
 NSL_KDD_FILES = {"train": "KDDTrain+.txt", "train_20": "KDDTrain+_20Percent.txt",
                  "test": "KDDTest+.txt", "test_21": "KDDTest-21.txt"}
@@ -191,12 +192,6 @@ def unseen_attacks(train: pd.DataFrame, test: pd.DataFrame) -> list[str]:
     return sorted(set(test["label"]) - set(train["label"]) - {"normal"})
 
 
-def _row_keys(frame: pd.DataFrame) -> np.ndarray:
-    # one 64-bit hash per row over the 41 features and the label
-    columns = [*schema.KDD_FEATURES, "label"]
-    return pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
-
-
 def copies_of(test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
     """True for each ``test`` row whose 41 features and label equal some ``train`` row's.
 
@@ -207,7 +202,8 @@ def copies_of(test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
     """
     _check_frame(test, "test", (*schema.KDD_FEATURES, "label"))
     _check_frame(train, "train", (*schema.KDD_FEATURES, "label"))
-    return np.isin(_row_keys(test), _row_keys(train))
+    columns = [*schema.KDD_FEATURES, "label"]
+    return np.isin(row_hashes(test, columns), row_hashes(train, columns))
 
 
 def skip_remaining_cells(reason: str, notebook=None) -> None:

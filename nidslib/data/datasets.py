@@ -1,11 +1,11 @@
 """Where the data lives, and how each flow dataset becomes one canonical frame.
 
 Chapter 1 (Data cleaning), section "Loading a week of traffic". The canonical frame has the
-77 :data:`nidslib.schema.FEATURES` as float columns, ``label`` (repaired), ``category``
+77 :data:`nidslib.data.schema.FEATURES` as float columns, ``label`` (repaired), ``category``
 (its family), ``day`` and ``source_file`` (categorical), plus ``timestamp`` and the flow's
 identity where the files carry them; rows are in time order. ``load_week`` is the book's one
 switch between the offline twin and the real data. NSL-KDD and KDD Cup 99 live in
-:mod:`nidslib.kdd`; raw file readers in :mod:`nidslib.rawcsv`.
+:mod:`nidslib.data.kdd`; raw file readers in :mod:`nidslib.data.rawcsv`.
 """
 
 from __future__ import annotations
@@ -18,17 +18,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from nidslib import schema
-from nidslib.cleaning import (CleaningReport, add_category, drop_duplicated_column,
-                              normalise_column_names, repair_labels)
-from nidslib.rawcsv import DatasetFormatError, read_cicids2017_csv, read_flow_table
+from nidslib.data import schema
+from nidslib.data.canonical import (CleaningReport, add_category, drop_duplicated_column,
+                                    normalise_column_names, repair_labels)
+from nidslib.data.rawcsv import DatasetFormatError, read_cicids2017_csv, read_flow_table
 
-__all__ = ["DATASETS", "DatasetFormatError", "cache_dir", "data_home", "load_cicids2017",
-           "load_clean_splits", "load_cse_cic_ids2018", "load_unsw_nb15", "load_week",
+__all__ = ["DATASETS", "DatasetFormatError", "cache_dir", "data_home", "library_digest",
+           "load_cicids2017",
+           "load_cse_cic_ids2018", "load_unsw_nb15", "load_week",
            "read_cicids2017_csv", "week_folder"]
 
 DATASETS = ("twin", "cicids2017", "cse-cic-ids2018")
-_REPO = Path(__file__).resolve().parents[1]
+_PACKAGE = Path(__file__).resolve().parents[1]  # nidslib/
+_REPO = _PACKAGE.parent
 _ID_COLUMNS = ("timestamp", "flow_id", "source_ip", "source_port", "destination_ip", "protocol")
 _CICIDS2017_ARCHIVES = {
     "MachineLearningCVE": "MachineLearningCSV.zip (MD5 4f83860afbf29cac8163854095bf6cf7)",
@@ -154,7 +156,7 @@ def load_cse_cic_ids2018(folder=None, float_dtype: str = "float64") -> pd.DataFr
     """Load the CSE-CIC-IDS2018 daily CSV files of ``folder`` as one canonical frame.
 
     Chapter 1 (Data cleaning), section "A second dataset". Same canonical frame as
-    CICIDS2017 (2018 names mapped by :data:`nidslib.schema.CSE_CIC_IDS2018_COLUMNS`,
+    CICIDS2017 (2018 names mapped by :data:`nidslib.data.schema.CSE_CIC_IDS2018_COLUMNS`,
     labels to the same families), plus ``protocol`` and ``timestamp``; ``day`` is the
     capture date. Repeated header lines are dropped and counted in ``attrs["load_report"]``,
     as are the Tuesday file's four identity columns. Rows are sorted by time within a day.
@@ -231,16 +233,18 @@ def load_unsw_nb15(split: str = "train") -> pd.DataFrame:
         label=attack, category=attack, is_attack=raw["label"].astype(bool))
 
 
-def _library_digest(*modules: str) -> str:
-    """A short hash of nidslib's source files, so that cached files made by an older
-    library are never served as if the current one had made them."""
+def library_digest() -> str:
+    """A short hash of every source file of nidslib (subpackages included), so that cached
+    files made by an older library are never served as if the current one had made them."""
     digest = hashlib.sha256()
-    for module in modules:
-        digest.update((_REPO / "nidslib" / f"{module}.py").read_bytes())
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
 
-def _dataset(dataset: str | None) -> str:
+def resolve_dataset(dataset: str | None) -> str:
+    """``dataset``, else ``$NIDSLIB_DATASET``, else ``"twin"``; checked against :data:`DATASETS`."""
     dataset = dataset or os.environ.get("NIDSLIB_DATASET") or "twin"
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {DATASETS}, not {dataset!r} "
@@ -256,15 +260,15 @@ def week_folder(dataset: str | None = None, profile: str = "small", seed: int = 
     one data setting. The twin goes to ``cache_dir()/"twin-<profile>-seed<seed>-<hash>"``,
     the hash naming the version of the simulation code that wrote it.
     """
-    dataset = _dataset(dataset)
+    dataset = resolve_dataset(dataset)
     if dataset == "cicids2017":
         return data_home() / "cicids2017" / "MachineLearningCVE"
     if dataset == "cse-cic-ids2018":
         return data_home() / "cse-cic-ids2018"
-    code = _library_digest("schema", "traffic", "flowmeter", "simulation")
+    code = library_digest()
     folder = cache_dir() / f"twin-{profile}-seed{seed}-{code}"
     if not all((folder / name).exists() for name, *_ in schema.WEEK_FILES):
-        from nidslib import simulation  # imported late: writing the twin is rarely needed
+        from nidslib.twin import simulation  # imported late: writing the twin is rarely needed
 
         simulation.write_week(folder, profile=profile, seed=seed)
     return folder
@@ -277,37 +281,8 @@ def load_week(dataset: str | None = None, profile: str = "small", seed: int = 0)
     from its CSV files exactly like the real data, so chapter 1 cleans raw files either way.
     ``profile`` and ``seed`` only apply to the twin.
     """
-    dataset = _dataset(dataset)
+    dataset = resolve_dataset(dataset)
     folder = week_folder(dataset, profile, seed)
     if dataset == "cse-cic-ids2018":
         return load_cse_cic_ids2018(folder)
     return load_cicids2017(folder)
-
-
-def load_clean_splits(dataset: str | None = None, profile: str = "small", seed: int = 0):
-    """Chapter 1's result: the week cleaned and split by time, as :class:`splits.Splits`.
-
-    Every later chapter starts here. The pipeline is chapter 1's, step for step: load,
-    :func:`nidslib.cleaning.clean`, :func:`nidslib.splits.coarsest_covering_blocks` on the
-    attack families, :func:`nidslib.splits.time_blocked_split`. The parts are saved as
-    Parquet in the cache (keyed on the dataset and the library's code) and read back on
-    later calls, so a chapter run on its own gives the same split as after chapter 1.
-    """
-    from nidslib import cleaning, splits  # cleaning imports nothing from here; keep it so
-
-    dataset = _dataset(dataset)
-    code = _library_digest("schema", "traffic", "flowmeter", "simulation", "rawcsv",
-                           "cleaning", "splits", "datasets")
-    suffix = f"-{profile}-seed{seed}" if dataset == "twin" else ""
-    folder = cache_dir() / f"splits-{dataset}{suffix}-{code}"
-    if folder.is_dir():
-        return splits.load_splits(folder, label="category")
-    clean, _report = cleaning.clean(load_week(dataset, profile, seed))
-    n_blocks = splits.coarsest_covering_blocks(clean, label="category")
-    parts = splits.time_blocked_split(clean, n_blocks, label="category")
-    # Write next to the final folder, then rename: a chapter interrupted mid-write must not
-    # leave half a split for the next one to read.
-    staging = folder.with_name(folder.name + ".partial")
-    splits.save_splits(parts, staging)
-    staging.replace(folder)
-    return parts

@@ -1,4 +1,4 @@
-"""Writing small packet captures: the other half of :mod:`nidslib.capture`.
+"""Writing small packet captures: the other half of :mod:`nidslib.packets.capture`.
 
 Chapter 9 (From packets to alerts), section "Reading a capture". Makes synthetic classic
 pcap files (Ethernet, SLL, SLL2 or raw IP frames carrying IPv4/IPv6 with TCP, UDP, ICMP or

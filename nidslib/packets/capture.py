@@ -47,7 +47,7 @@ against about 0.09 M/s for dpkt and 0.007 M/s for scapy.
 Example
 -------
 >>> import os, tempfile
->>> from nidslib.capture_write import Packet, write_pcap
+>>> from nidslib.packets.capture_write import Packet, write_pcap
 >>> path = os.path.join(tempfile.mkdtemp(), "tiny.pcap")
 >>> write_pcap(path, [Packet(1_500_000_000_000_000, "10.0.0.1", "10.0.0.2", 6, 40000, 80,
 ...                          tcp_flags=0x02),

@@ -1,0 +1,3 @@
+"""The offline stand-in for CICIDS2017 that every chapter runs on by default: flow types
+(``traffic``), the simulated week written as CSV files (``simulation``), and how close it is
+to genuine rows (``fidelity``). Chapter 1, section "The twin", explains it."""
