@@ -18,10 +18,12 @@ The folders follow the path the data takes through the book:
   ``plots`` (every chapter), ``compression`` and ``export`` (chapter 7), and
   ``reproducibility`` (the seed setting and the chapters' checked claims).
 
-Importing the package has one side effect, here: TensorFlow's C++ start-up lines are
-silenced (``TF_CPP_MIN_LOG_LEVEL=3`` unless already set), which must happen before
-TensorFlow is first imported. A chapter's first import is a ``nidslib`` one, so its outputs
-carry no such lines. Each public function's docstring names the chapter that explains it.
+Importing the package has one side effect, here: TensorFlow's C++ log lines are silenced
+(``TF_CPP_MIN_LOG_LEVEL=3`` unless already set), which must happen before TensorFlow is
+first imported, so a chapter's first import is a ``nidslib`` one. Two lines still reach
+stderr when TensorFlow 2.21 loads (absl's notice that logging has not started, and oneDNN's
+"custom operations are on"): no setting silences them. Each public function's docstring
+names the chapter that explains it.
 """
 
 import os

@@ -34,6 +34,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
+from sklearn.metrics import precision_recall_curve
 
 __all__ = ["ERROR_KINDS", "FIXED_THRESHOLD", "TwoStageDetector",
            "anomaly_scores", "build_lstm_autoencoder", "feature_errors", "fit_autoencoder",
@@ -236,11 +237,13 @@ def threshold_for_fpr(benign_val_scores, fpr: float = 0.01) -> float:
 def threshold_best_f1(val_scores, val_is_attack) -> float:
     """The threshold with the best F1 for "attack" on the *validation* windows.
 
-    Chapter 6 (LSTM autoencoder), section "Choosing the threshold". Every distinct
-    validation score is tried (a window is flagged when its score is above the
-    threshold), plus one just below the smallest (flag everything); among equal F1s the
-    highest threshold (fewest alerts) wins. It uses the attack labels of the validation
-    split, which the purely unsupervised setting does not have.
+    Chapter 6 (LSTM autoencoder), section "Choosing the threshold". F1 at every distinct
+    validation score comes from :func:`sklearn.metrics.precision_recall_curve` (which flags
+    scores at or above a threshold); the threshold returned is the distinct score just
+    below the best one, so that the book's rule (flag scores strictly above) flags the same
+    windows, or one just below the smallest score when flagging everything is best. Among
+    equal F1s the highest threshold (fewest alerts) wins. It uses the attack labels of the
+    validation split, which the purely unsupervised setting does not have.
     """
     scores = _scores_1d(val_scores, "val_scores")
     positive = np.asarray(val_is_attack).astype(bool)
@@ -249,18 +252,12 @@ def threshold_best_f1(val_scores, val_is_attack) -> float:
                          f"got shape {positive.shape}")
     if not positive.any():
         raise ValueError("val_is_attack has no attack window: F1 is undefined")
-    candidates = np.unique(scores)
-    candidates = np.concatenate([[np.nextafter(candidates[0], -np.inf)], candidates])
-    order = np.argsort(scores)
-    sorted_scores, sorted_pos = scores[order], positive[order]
-    # windows at or below each candidate: searchsorted on the sorted scores
-    at_or_below = np.searchsorted(sorted_scores, candidates, side="right")
-    pos_cum = np.concatenate([[0], np.cumsum(sorted_pos)])
-    tp = positive.sum() - pos_cum[at_or_below]
-    flagged = len(scores) - at_or_below
-    f1 = 2 * tp / (flagged + positive.sum())
+    precision, recall, thresholds = precision_recall_curve(positive, scores)
+    precision, recall = precision[:-1], recall[:-1]  # the curve's last point has no threshold
+    f1 = np.divide(2 * precision * recall, precision + recall,
+                   out=np.zeros_like(precision), where=precision + recall > 0)
     best = np.flatnonzero(f1 >= f1.max() - 1e-12)[-1]
-    return float(candidates[best])
+    return float(thresholds[best - 1] if best else np.nextafter(thresholds[0], -np.inf))
 
 
 def _last_flow(x: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils import get_tags
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_parameter, validate_data
 
 from nidslib.evaluation import resolve_benign_label
@@ -112,12 +113,12 @@ def oversample_indices(y, ratio: float = DEFAULT_RATIO, seed: int = 0) -> np.nda
 
 
 def _balanced(y, power: float):
-    """Classes (sorted), each row's class code, and the weights ``balanced ** power``."""
+    """Classes (sorted), each row's class code, and scikit-learn's ``"balanced"`` weights
+    (:func:`sklearn.utils.class_weight.compute_class_weight`) raised to ``power``."""
     _check_power(power)
-    codes, classes = pd.factorize(np.asarray(y), sort=True)
-    counts = np.bincount(codes, minlength=len(classes))
-    weights = (len(codes) / (len(classes) * counts)) ** power
-    return np.asarray(classes), codes, weights
+    classes, codes = np.unique(np.asarray(y), return_inverse=True)
+    weights = compute_class_weight("balanced", classes=classes, y=np.asarray(y)) ** power
+    return classes, codes, weights
 
 
 def class_weights(y, power: float = 1.0) -> dict:

@@ -16,16 +16,11 @@ import pandas as pd
 from matplotlib import colors as mcolors
 from matplotlib import pyplot as plt
 from matplotlib.ticker import MaxNLocator
-from sklearn.metrics import (
-    average_precision_score,
-    confusion_matrix,
-    precision_recall_curve,
-    roc_auc_score,
-    roc_curve,
-)
+from sklearn.metrics import (ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay,
+                             confusion_matrix)
 from sklearn.utils.multiclass import unique_labels
 
-from nidslib.evaluation import score_matrix, decode_labels, default_labels, resolve_benign_label
+from nidslib.evaluation import decode_labels, default_labels, resolve_benign_label, score_matrix
 from nidslib.data.schema import LABEL_FAMILY
 
 __all__ = [
@@ -167,10 +162,14 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize="true", ax=None
     else:
         norm, label = mcolors.LogNorm(1, max(counts.max(), 10)), "flows (log scale)"
         heading = "flow counts"
+    # scikit-learn draws the matrix; the book sets the colour scale, the cell texts (blank
+    # for 0, "<1" for under 1 %) and the row names with their class sizes.
     shown = np.ma.masked_equal(matrix, 0) if not normalized else matrix
-    image = ax.imshow(shown, cmap="Blues", norm=norm)
+    display = ConfusionMatrixDisplay(shown, display_labels=[str(lab) for lab in labels])
+    display.plot(ax=ax, include_values=False, cmap="Blues", colorbar=False,
+                 im_kw={"norm": norm})
     ax.set_facecolor("white")
-    fig.colorbar(image, ax=ax, shrink=0.8, label=label)
+    fig.colorbar(display.im_, ax=ax, shrink=0.8, label=label)
     size = _font_size(n)
     for (i, j), value in np.ndenumerate(matrix):
         text = _cell_text(value, normalized)
@@ -273,17 +272,20 @@ def _curves(kind, y_true, y_score, classes, ax, title, benign_label, log_fpr=Fal
         positive = y_true == classes[j]
         if not positive.any() or positive.all():
             continue  # undefined: no positives (or no negatives) in this split
+        # scikit-learn draws the curve and computes AP or AUC; the book picks the colours.
+        curve_kwargs = {"color": palette[classes[j]], "lw": 1.6}
         if kind == "pr":
-            precision, recall, _ = precision_recall_curve(positive, scores[:, j])
-            value = average_precision_score(positive, scores[:, j])
-            ax.step(recall, precision, where="post", color=palette[classes[j]], lw=1.6,
-                    label=f"{name} (AP {value:.3f})")
+            display = PrecisionRecallDisplay.from_predictions(
+                positive, scores[:, j], ax=ax, name=name, curve_kwargs=curve_kwargs)
+            value = display.average_precision
+            display.line_.set_label(f"{name} (AP {value:.3f})")
         else:
-            fpr, tpr, _ = roc_curve(positive, scores[:, j])
-            value = roc_auc_score(positive, scores[:, j])
-            ax.plot(fpr, tpr, color=palette[classes[j]], lw=1.6,
-                    label=f"{name} (AUC {value:.3f})")
+            display = RocCurveDisplay.from_predictions(
+                positive, scores[:, j], ax=ax, name=name, curve_kwargs=curve_kwargs)
+            value = display.roc_auc
+            display.line_.set_label(f"{name} (AUC {value:.3f})")
         summaries.append(value)
+    ax.set_aspect("auto")  # the displays make the axes square; the book's figures are wide
     if kind == "pr":
         if binary and summaries:
             prevalence = float(np.mean(y_true == classes[attack]))

@@ -91,11 +91,10 @@ def fit(model: keras.Model, train, val, *, epochs: int = 50, patience: int = 10,
     """
     x, y, *weight = xy_arrays(train)
     x_val, y_val, *weight_val = xy_arrays(val)
-    mode = "max" if any(k in monitor for k in ("acc", "auc", "f1", "precision", "recall")) \
-        else "min"
+    # Keras decides the direction (mode "auto": lower is better for a loss, higher for
+    # accuracy and AUC) and records the epoch whose weights it restores.
     stopper = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience,
-                                            min_delta=min_delta, mode=mode,
-                                            restore_best_weights=True)
+                                            min_delta=min_delta, restore_best_weights=True)
     start = time.perf_counter()
     history = model.fit(
         x, y, sample_weight=weight[0] if weight else None,
@@ -104,10 +103,8 @@ def fit(model: keras.Model, train, val, *, epochs: int = 50, patience: int = 10,
         verbose=verbose)
     seconds = time.perf_counter() - start
     logs = {k: [float(v) for v in values] for k, values in history.history.items()}
-    values = np.asarray(logs[monitor], dtype=float)
-    best = int(np.nanargmax(values) if mode == "max" else np.nanargmin(values)) + 1
-    return TrainingRun(history=logs, epochs_run=len(values), best_epoch=best,
-                       seconds=seconds, monitor=monitor)
+    return TrainingRun(history=logs, epochs_run=len(logs[monitor]),
+                       best_epoch=stopper.best_epoch + 1, seconds=seconds, monitor=monitor)
 
 
 def _serving_function(model: keras.Model):

@@ -231,6 +231,23 @@ def test_unsw_nb15_canonical_frame(monkeypatch, tmp_path):
     assert frame["proto"].iloc[0] == "tcp" and frame["dur"].iloc[0] == 0.5
 
 
+UNSW_GENUINE = SHARED_DATASETS / "unsw-nb15" / "UNSW_NB15_training-set.csv"
+
+
+@needs_genuine(UNSW_GENUINE)
+def test_unsw_nb15_loads_the_genuine_partition(monkeypatch):
+    """The shared partition (BOM, CRLF; named training-set, holding what the paper calls the
+    testing set): every row, the ten categories with the published counts."""
+    monkeypatch.setenv("NIDSLIB_DATA", str(SHARED_DATASETS))
+    frame = load_unsw_nb15("train")
+    assert len(frame) == 82_332 and frame.columns[0] == "dur"
+    assert frame["label"].value_counts().to_dict() == {
+        "Normal": 37_000, "Generic": 18_871, "Exploits": 11_132, "Fuzzers": 6_062,
+        "DoS": 4_089, "Reconnaissance": 3_496, "Analysis": 677, "Backdoor": 583,
+        "Shellcode": 378, "Worms": 44}
+    assert (frame["is_attack"] == (frame["label"] != "Normal")).all()
+
+
 def test_unsw_nb15_errors(monkeypatch, tmp_path):
     monkeypatch.setenv("NIDSLIB_DATA", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="UNSW_NB15_testing-set.csv.*unsw-nb15"):

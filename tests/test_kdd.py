@@ -1,5 +1,6 @@
 """NSL-KDD and KDD Cup 99 on the genuine files; downloads without a network."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -8,8 +9,8 @@ import pooch
 import pytest
 from conftest import SHARED_DATASETS, genuine_or_skip
 
-from nidslib.data import kdd, schema
 from nidslib.cleaning import duplicated_rows
+from nidslib.data import datasets, kdd, schema
 from nidslib.data.rawcsv import DatasetFormatError
 
 GENUINE = SHARED_DATASETS
@@ -18,11 +19,12 @@ NSL_KDD_ROWS = {"train": 125_973, "test": 22_544, "test_21": 11_850, "train_20":
 
 @pytest.fixture(scope="module")
 def genuine_home():
-    """Point the data home at the genuine files, and make any download attempt fail."""
+    """Point the data home at the genuine files, and make any download attempt fail: each
+    file there has its published checksum."""
     genuine_or_skip(GENUINE)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NIDSLIB_DATA", str(GENUINE))
-        patch.setattr(pooch, "retrieve", _no_network)
+        patch.setattr(pooch.HTTPDownloader, "__call__", _no_network)
         yield GENUINE
 
 
@@ -67,40 +69,66 @@ def test_kddcup99_labels_lose_the_dot_and_most_rows_are_duplicates(kddcup99):
     assert duplicated_rows(kddcup99).mean() == pytest.approx(0.705, abs=0.001)
 
 
-def test_fetch_downloads_into_the_data_home(monkeypatch, tmp_path):
+NSL_LINE = "0,tcp,http,SF" + ",0" * 37 + ",normal,21\n"
+
+
+@pytest.fixture
+def downloads(monkeypatch, tmp_path):
+    """A data home in tmp_path whose one download serves NSL_LINE; returns the calls."""
     monkeypatch.setenv("NIDSLIB_DATA", str(tmp_path))
+    sha = hashlib.sha256(NSL_LINE.encode()).hexdigest()
+    monkeypatch.setitem(datasets.DOWNLOADS, "nsl-kdd/KDDTest-21.txt",
+                        (sha, "https://example.org/KDDTest-21.txt"))
     calls = []
 
-    def retrieve(url, known_hash, fname, path, progressbar):
-        calls.append((url, known_hash, fname))
-        Path(path).mkdir(parents=True, exist_ok=True)
-        (Path(path) / fname).write_text("0,tcp,http,SF" + ",0" * 37 + ",normal,21\n")
-        return str(Path(path) / fname)
+    def download(self, url, output_file, pooch_, check_only=False):
+        calls.append(url)
+        Path(output_file).write_text(NSL_LINE)
 
-    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", download)
+    return calls
+
+
+def test_fetch_downloads_into_the_data_home_once(downloads, tmp_path):
     frame = kdd.load_nsl_kdd("test_21")
-    assert calls == [("https://raw.githubusercontent.com/defcom17/NSL_KDD/master/KDDTest-21.txt",
-                      "sha256:746993ac9e25868827cacf09eab450050a2a1056e1ce48a1ad39f5dc801d531d",
-                      "KDDTest-21.txt")]
+    assert downloads == ["https://example.org/KDDTest-21.txt"]
     assert list(frame["label"]) == ["normal"] and (tmp_path / "nsl-kdd" / "KDDTest-21.txt").exists()
+    kdd.load_nsl_kdd("test_21")
+    assert len(downloads) == 1, "a file with the published checksum is used as is"
 
 
+def test_a_file_that_differs_from_the_published_one_is_downloaded_again(downloads, tmp_path):
+    (tmp_path / "nsl-kdd").mkdir()
+    (tmp_path / "nsl-kdd" / "KDDTest-21.txt").write_text("a damaged copy\n")
+    frame = kdd.load_nsl_kdd("test_21")
+    assert len(downloads) == 1 and list(frame["label"]) == ["normal"]
+
+
+@pytest.mark.parametrize("present", [False, True])
 @pytest.mark.parametrize("failure", [PermissionError("read-only file system"),
-                                     OSError("network is unreachable"),
-                                     ValueError("SHA256 hash of downloaded file does not match")])
-def test_failed_download_names_file_folder_and_address(monkeypatch, tmp_path, failure):
+                                     OSError("network is unreachable")])
+def test_failed_download_names_file_folder_and_address(monkeypatch, tmp_path, failure, present):
     monkeypatch.setenv("NIDSLIB_DATA", str(tmp_path))
+    if present:
+        (tmp_path / "kddcup99").mkdir()
+        (tmp_path / "kddcup99" / "kddcup.data_10_percent.gz").write_bytes(b"not the file")
 
-    def retrieve(*args, **kwargs):
+    def download(*args, **kwargs):
         raise failure
 
-    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", download)
     with pytest.raises(FileNotFoundError) as caught:
         kdd.load_kddcup99()
     message = str(caught.value)
     for needed in ["kddcup.data_10_percent.gz", str(tmp_path / "kddcup99"),
-                   "https://ndownloader.figshare.com/files/5976042", str(failure)]:
+                   "https://ndownloader.figshare.com/files/5976042", str(failure),
+                   "SHA-256 differs" if present else "is not in"]:
         assert needed in message
+
+
+def test_fetch_knows_its_files():
+    with pytest.raises(KeyError, match="not a file nidslib downloads"):
+        datasets.fetch("nsl-kdd/KDDTrain.txt")
 
 
 def write_nsl(home: Path, line: str) -> None:
@@ -114,11 +142,10 @@ def write_nsl(home: Path, line: str) -> None:
     ("0,tcp,http,SF" + ",0" * 35 + ",x,0,normal,21", r"columns \['dst_host_rerror_rate'\]"),
     ("0,tcp,http,SF" + ",0" * 37 + ",zeroday,21", "'zeroday': 1"),
 ])
-def test_malformed_nsl_kdd_file(monkeypatch, tmp_path, line, message):
-    monkeypatch.setenv("NIDSLIB_DATA", str(tmp_path))
+def test_malformed_nsl_kdd_file(tmp_path, line, message):
     write_nsl(tmp_path, line)
     with pytest.raises(DatasetFormatError, match=f"KDDTrain\\+.txt.*{message}"):
-        kdd.load_nsl_kdd()
+        kdd.read_nsl_kdd(tmp_path / "nsl-kdd" / "KDDTrain+.txt")
 
 
 def test_unknown_split():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pooch
 import pyarrow as pa
 
 from nidslib.data import schema
@@ -23,8 +24,8 @@ from nidslib.data.canonical import (CleaningReport, add_category, drop_duplicate
                                     normalise_column_names, repair_labels)
 from nidslib.data.rawcsv import DatasetFormatError, read_cicids2017_csv, read_flow_table
 
-__all__ = ["DATASETS", "DatasetFormatError", "cache_dir", "data_home", "library_digest",
-           "load_cicids2017",
+__all__ = ["DATASETS", "DOWNLOADS", "DatasetFormatError", "cache_dir", "data_home", "fetch",
+           "library_digest", "load_cicids2017",
            "load_cse_cic_ids2018", "load_unsw_nb15", "load_week",
            "read_cicids2017_csv", "week_folder"]
 
@@ -54,6 +55,78 @@ def data_home() -> Path:
     ``kddcup99/``, ``unsw-nb15/``. It may be read-only (CI points it at shared files).
     """
     return _from_repo(os.environ.get("NIDSLIB_DATA") or "data")
+
+
+# Every file nidslib can download, by its path under the data home: SHA-256 and address.
+# The hashes are those of the genuine files in ../shared/datasets/SHA256SUMS; that the NSL-KDD
+# mirror serves the same bytes was not verified (no network where this was written): if it
+# does not, pooch refuses the download and fetch's error says so.
+_NSL_KDD_MIRROR = "https://raw.githubusercontent.com/defcom17/NSL_KDD/master/"
+DOWNLOADS: dict[str, tuple[str, str]] = {
+    "nsl-kdd/KDDTrain+.txt": (
+        "1b86d2f957b33082081bba410fe129b475efebcc13c9014c3f447c8271aadf95",
+        _NSL_KDD_MIRROR + "KDDTrain+.txt"),
+    "nsl-kdd/KDDTrain+_20Percent.txt": (
+        "7ea86479faab5ca2190b7f18b4982fb058ce5bf2b46e0e1017d0d9ef90f9c16e",
+        _NSL_KDD_MIRROR + "KDDTrain+_20Percent.txt"),
+    "nsl-kdd/KDDTest+.txt": (
+        "fa46b0935342616aa83b7c2578db355b6a7aaabbc492248172c7a1e8b7ab8f84",
+        _NSL_KDD_MIRROR + "KDDTest+.txt"),
+    "nsl-kdd/KDDTest-21.txt": (
+        "746993ac9e25868827cacf09eab450050a2a1056e1ce48a1ad39f5dc801d531d",
+        _NSL_KDD_MIRROR + "KDDTest-21.txt"),
+    # The mirror scikit-learn's fetch_kddcup99 uses.
+    "kddcup99/kddcup.data_10_percent.gz": (
+        "8045aca0d84e70e622d1148d7df782496f6333bf6eb979a1b0837c42a9fd9561",
+        "https://ndownloader.figshare.com/files/5976042"),
+}
+
+
+def fetch(name: str) -> Path:
+    """``data_home()/name``, checked against its SHA-256, downloaded first when needed.
+
+    Chapter 8 (reality check), section "The files and their encoding". One pooch registry
+    holds every file of :data:`DOWNLOADS`: a file already in the data home is used when its
+    SHA-256 is the published one (no network then); a missing file, or one whose checksum
+    differs, is downloaded, and the download is checked too. The registry is built on each
+    call at :func:`data_home` (not with pooch's ``env=``: a relative ``NIDSLIB_DATA`` is
+    taken from the repository root, so that notebooks running in ``chapters/`` find it).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DOWNLOADS`, such as ``"nsl-kdd/KDDTrain+.txt"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The verified file.
+
+    Raises
+    ------
+    KeyError
+        ``name`` is not a file nidslib knows how to download.
+    FileNotFoundError
+        The file is missing or differs from the published one, and the download failed
+        (no network, a read-only data home, a checksum mismatch); the message names the
+        file, the folder, the address and the cause, so the reader can fetch it by hand.
+    """
+    if name not in DOWNLOADS:
+        raise KeyError(f"{name!r} is not a file nidslib downloads; known: {sorted(DOWNLOADS)}")
+    home = data_home()
+    registry = pooch.create(path=home, base_url="",
+                            registry={n: f"sha256:{h}" for n, (h, _) in DOWNLOADS.items()},
+                            urls={n: url for n, (_, url) in DOWNLOADS.items()})
+    path, url = home / name, DOWNLOADS[name][1]
+    state = ("is in {} but is not the published file (its SHA-256 differs)" if path.exists()
+             else "is not in {}").format(path.parent)
+    try:
+        return Path(registry.fetch(name, progressbar=False))
+    except (OSError, ValueError) as error:
+        raise FileNotFoundError(
+            f"{path.name} {state}, and it could not be downloaded from {url} "
+            f"({type(error).__name__}: {error}). Download it by hand into {path.parent}, or "
+            f"set NIDSLIB_DATA to a folder that holds {name}.") from error
 
 
 def cache_dir() -> Path:
