@@ -131,16 +131,12 @@ def _functions(model: keras.Model):
     return cached
 
 
-def _batched(function, x: np.ndarray, batch_size: int):
-    return [function(tf.constant(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
-
-
 def reconstruction_targets(model: keras.Model, x, batch_size: int = 4096) -> np.ndarray:
     """What the autoencoder must output for ``x``: its own scaling layers' output.
     Chapter 6 (LSTM autoencoder), section "Training on benign windows"."""
     x = _as_windows(model, x)
     targets, _ = _functions(model)
-    parts = [t.numpy() for t in _batched(targets, x, batch_size)]
+    parts = [t.numpy() for t in training.in_batches(targets, x, batch_size)]
     return np.concatenate(parts) if parts else np.zeros(x.shape, np.float32)
 
 
@@ -179,7 +175,8 @@ def feature_errors(model: keras.Model, x, mask=None, kind: str = "mae",
     Chapter 6 (LSTM autoencoder), section "Which features give an attack away". The
     absolute (``kind="mae"``) or squared (``"mse"``) difference between the scaled window
     and its reconstruction, averaged over the window's real flows; ``mask`` (windows,
-    length) marks them, default: every flow that is not all zeros (:func:`nidslib.features.real_flows`).
+    length) marks them, default: every flow that is not all zeros
+    (:func:`nidslib.features.real_flows`).
     Errors are in units of the training standard deviation of each (log-scaled) feature.
     """
     _check_kind(kind)
@@ -188,7 +185,7 @@ def feature_errors(model: keras.Model, x, mask=None, kind: str = "mae",
     _, pair = _functions(model)
     out = np.zeros((len(x), x.shape[-1]), np.float64)
     for start, (target, recon) in zip(range(0, len(x), batch_size),
-                                      _batched(pair, x, batch_size)):
+                                      training.in_batches(pair, x, batch_size)):
         diff = recon.numpy().astype(np.float64) - target.numpy()
         diff = np.abs(diff) if kind == "mae" else diff * diff
         weight = mask[start:start + batch_size].astype(np.float64)

@@ -3,12 +3,12 @@
 Every step is ``step(frame, report) -> frame``. It never mutates its input (pandas'
 copy-on-write keeps the copies cheap) and records in a :class:`CleaningReport` what it
 changed and why, so the chapter shows one tidy table of everything cleaning did. The steps
-expect canonical snake_case names: run :func:`~nidslib.data.canonical.normalise_column_names`
-first (:func:`clean` does; the loaders of :mod:`nidslib.data.datasets` already have, with
-the other steps of :mod:`nidslib.data.canonical`). A step that drops rows copies the rows it keeps; :func:`clean` instead only marks
-rows while it runs the steps and copies once at the end. All steps are vectorised: 2.83 M
-rows (the size of CICIDS2017) clean in 3 to 5 s on a 2-core CPU
-(``benchmarks/parse_clean.py``).
+expect canonical snake_case names: :func:`clean` first runs the four steps of
+:mod:`nidslib.data.canonical` (names, the duplicated column, labels, families), which the
+loaders of :mod:`nidslib.data.datasets` have already applied. A step that drops rows copies
+the rows it keeps; :func:`clean` instead only marks rows while it runs the steps and copies
+once at the end. All steps are vectorised: 2.83 M rows (the size of CICIDS2017) clean in 3
+to 5 s on a 2-core CPU (``benchmarks/parse_clean.py``).
 """
 
 from __future__ import annotations

@@ -185,15 +185,6 @@ def quantize_keras(model: keras.Model) -> keras.Model:
     return copy
 
 
-def _batches(x, batch_size):
-    x = np.asarray(x, dtype=np.float32)
-    return [x[i:i + batch_size] for i in range(0, len(x), batch_size)]
-
-
-def _squeeze(scores):
-    return scores[:, 0] if scores.ndim == 2 and scores.shape[1] == 1 else scores
-
-
 class TFLiteRunner:
     """Runs a TFLite file with ``tf.lite.Interpreter`` on ``num_threads`` threads (1: one
     core). Chapter 7, section "Quantization". ``predict_scores(x)`` gives what the Keras
@@ -222,7 +213,8 @@ class TFLiteRunner:
         return self.interpreter.get_tensor(self._output["index"])
 
     def predict_scores(self, x, batch_size: int = 4096) -> np.ndarray:
-        return _squeeze(np.concatenate([self.run_batch(b) for b in _batches(x, batch_size)]))
+        parts = training.in_batches(self.run_batch, x, batch_size)
+        return training.squeeze_scores(np.concatenate(parts))
 
 
 class ONNXRunner:
@@ -245,7 +237,8 @@ class ONNXRunner:
         return self.session.run(None, {self._name: batch})[0]
 
     def predict_scores(self, x, batch_size: int = 4096) -> np.ndarray:
-        return _squeeze(np.concatenate([self.run_batch(b) for b in _batches(x, batch_size)]))
+        parts = training.in_batches(self.run_batch, x, batch_size)
+        return training.squeeze_scores(np.concatenate(parts))
 
 
 # --- Parity and measurement -----------------------------------------------------------------
@@ -253,11 +246,6 @@ class ONNXRunner:
 
 class ParityError(AssertionError):
     """An exported model disagrees with the Keras model it came from."""
-
-
-def _labels(scores):
-    scores = np.asarray(scores)
-    return scores.argmax(axis=1) if scores.ndim == 2 else (scores >= 0.5).astype(int)
 
 
 def parity(reference_scores, scores) -> dict:
@@ -273,7 +261,8 @@ def parity(reference_scores, scores) -> dict:
     if not len(reference):
         raise ValueError("reference_scores is empty; parity needs real test inputs")
     return {"n": int(len(reference)),
-            "agreement": float(np.mean(_labels(reference) == _labels(scores))),
+            "agreement": float(np.mean(training.scores_to_labels(reference)
+                                       == training.scores_to_labels(scores))),
             "max_abs_diff": float(np.max(np.abs(reference.astype(np.float64) - scores)))}
 
 
@@ -338,8 +327,8 @@ def measure(model, x, y, *, classes, benign_label="Benign", batch_size: int = 40
     else:
         raise ValueError(f"model must be a keras.Model, a TFLiteRunner or an ONNXRunner, "
                          f"got {type(model).__name__}")
-    report = evaluation.classification_report_frame(y, _labels(scores), classes=classes,
-                                                    benign_label=benign_label)
+    report = evaluation.classification_report_frame(y, training.scores_to_labels(scores),
+                                                    classes=classes, benign_label=benign_label)
     row = {**sizes, "latency_ms@1": speed["latency_ms@1"],
            f"flows_per_s@{batch_size}": speed[f"flows_per_s@{batch_size}"],
            "macro_f1": report.attrs["summary"]["macro_f1"]}

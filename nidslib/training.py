@@ -14,8 +14,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["SEED", "TrainingRun", "call_speed", "fit", "inference_speed", "predict_labels",
-           "predict_scores", "set_seed"]
+__all__ = ["SEED", "TrainingRun", "call_speed", "fit", "in_batches", "inference_speed",
+           "predict_labels", "predict_scores", "scores_to_labels", "set_seed", "squeeze_scores",
+           "xy_arrays"]
 
 from nidslib.reproducibility import SEED  # the book's seed: NIDSLIB_SEED, 0 by default
 
@@ -123,6 +124,33 @@ def _serving_function(model: keras.Model):
     return function
 
 
+def in_batches(call, x, batch_size: int = 4096) -> list:
+    """``call`` on successive float32 batches of ``x``; returns its outputs in order.
+
+    Chapter 3 (CNN), section "Keeping score". The book's one inference loop: Keras models'
+    traced calls (:func:`predict_scores`), the autoencoder's scores
+    (:mod:`nidslib.anomaly`) and the TFLite and ONNX runners (:mod:`nidslib.export`) all
+    batch through it.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    return [call(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+
+
+def squeeze_scores(scores) -> np.ndarray:
+    """(n, 1) sigmoid outputs as (n,) attack probabilities; other shapes unchanged."""
+    scores = np.asarray(scores)
+    return scores[:, 0] if scores.ndim == 2 and scores.shape[1] == 1 else scores
+
+
+def scores_to_labels(scores, threshold: float = 0.5) -> np.ndarray:
+    """Integer class ids: the arg-max of (n, k) class probabilities, or ``score >=
+    threshold`` for (n,) attack probabilities. Chapter 3 (CNN), section "Keeping score"."""
+    scores = squeeze_scores(scores)
+    if scores.ndim == 1:
+        return (scores >= threshold).astype(np.int64)
+    return scores.argmax(axis=1)
+
+
 def predict_scores(model: keras.Model, x, batch_size: int = 4096) -> np.ndarray:
     """The model's outputs for ``x`` in batches: class probabilities, (n, k) for a softmax
     model, (n,) attack probabilities for a binary (sigmoid) one.
@@ -131,21 +159,16 @@ def predict_scores(model: keras.Model, x, batch_size: int = 4096) -> np.ndarray:
     the direct call of :func:`inference_speed`.
     """
     function = _serving_function(model)
-    x = np.asarray(x, dtype=np.float32)
-    parts = [function(tf.constant(x[i:i + batch_size])).numpy()
-             for i in range(0, len(x), batch_size)]
+    parts = in_batches(lambda batch: function(tf.constant(batch)).numpy(), x, batch_size)
     scores = np.concatenate(parts) if parts else np.zeros((0, *model.output_shape[1:]))
-    return scores[:, 0] if scores.ndim == 2 and scores.shape[1] == 1 else scores
+    return squeeze_scores(scores)
 
 
 def predict_labels(model: keras.Model, x, batch_size: int = 4096,
                    threshold: float = 0.5) -> np.ndarray:
-    """Integer class ids: the arg-max of a softmax, or ``score >= threshold`` for a binary
-    (sigmoid) model. Chapter 3 (CNN), section "Keeping score"."""
-    scores = predict_scores(model, x, batch_size)
-    if scores.ndim == 1:
-        return (scores >= threshold).astype(np.int64)
-    return scores.argmax(axis=1)
+    """Integer class ids (:func:`scores_to_labels` of :func:`predict_scores`).
+    Chapter 3 (CNN), section "Keeping score"."""
+    return scores_to_labels(predict_scores(model, x, batch_size), threshold)
 
 
 def inference_speed(model: keras.Model, x, batch_sizes=(4096, 1), repeats: int = 5,

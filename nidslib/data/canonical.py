@@ -15,8 +15,10 @@ Example
 >>> raw = pd.DataFrame({" Flow Duration": [3, 5], " Label": ["BENIGN", "Web Attack \x96 XSS"]})
 >>> report = CleaningReport()
 >>> frame = add_category(repair_labels(normalise_column_names(raw, report), report), report)
->>> frame.to_dict("list")
-{'flow_duration': [3, 5], 'label': ['BENIGN', 'Web Attack - XSS'], 'category': ['Benign', 'Web Attack']}
+>>> frame[["label", "category"]].to_dict("list")
+{'label': ['BENIGN', 'Web Attack - XSS'], 'category': ['Benign', 'Web Attack']}
+>>> list(frame.columns)
+['flow_duration', 'label', 'category']
 >>> report.to_frame()["step"].tolist()
 ['normalise_column_names', 'repair_labels', 'add_category']
 """
