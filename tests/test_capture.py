@@ -10,6 +10,7 @@ from conftest import SHARED_DATASETS, genuine_or_skip
 
 from nidslib.packets import capture
 from nidslib.packets.capture import CaptureFormatError, read_capture, read_packets
+from nidslib.packets.table import PacketTable
 from nidslib.packets.capture_write import (ETHERNET, IPV4, IPV6, RAW, SLL, SLL2, Packet, link_frame,
                                    pcapng_block, pcapng_interface, pcapng_section, write_pcap,
                                    write_pcapng)
@@ -119,10 +120,10 @@ def test_chunks_and_small_blocks_give_the_same_table(tmp_path):
     reader = read_packets(tmp_path / "many.pcap", chunk_size=64, block_size=1000)
     chunks = list(reader)
     assert [len(c) for c in chunks] == [64] * 7 + [52]
-    check_matches(capture.PacketTable.concat(chunks), packets)
+    check_matches(PacketTable.concat(chunks), packets)
     assert reader.report.packets_read == 500
     for field in ("time_us", "src", "ip_length", "tcp_flags"):
-        assert np.array_equal(getattr(whole, field), getattr(capture.PacketTable.concat(chunks), field))
+        assert np.array_equal(getattr(whole, field), getattr(PacketTable.concat(chunks), field))
 
 
 def test_a_file_cut_inside_a_record_is_reported(tmp_path):

@@ -63,17 +63,16 @@ Example
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import struct
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-KINDS = ("unsupported_link_type", "truncated", "non_ip", "malformed", "fragment",
-         "unsupported_transport")
-_UNSUP, _TRUNC, _NONIP, _MALF, _FRAG, _UNTR = range(1, 7)
+from nidslib.packets.decode import KINDS, Views, decode
+from nidslib.packets.table import PacketTable
+
 LINK_TYPES = {1: "Ethernet", 12: "raw IP", 14: "raw IP", 101: "raw IP", 113: "Linux SLL",
               228: "IPv4", 229: "IPv6", 276: "Linux SLL2"}
 _PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1": ("<", False), b"\xa1\xb2\xc3\xd4": (">", False),
@@ -88,91 +87,6 @@ _I64 = np.iinfo(np.int64)
 class CaptureFormatError(ValueError):
     """A file that is not a capture this module reads; the message names the file, what
     was found and what was expected."""
-
-
-@dataclass
-class PacketTable:
-    """One row per usable packet. ``src``/``dst`` are (n, 16) uint8 addresses, IPv4 mapped
-    as ::ffff:a.b.c.d; lengths are in bytes; ports, flags and window are 0 where they do
-    not apply (ICMP has no ports, non-TCP no flags or window)."""
-
-    time_us: np.ndarray  # int64, microseconds since the epoch
-    src: np.ndarray
-    dst: np.ndarray
-    src_port: np.ndarray  # uint16
-    dst_port: np.ndarray  # uint16
-    protocol: np.ndarray  # uint8: 6, 17, 1 or 58
-    ip_length: np.ndarray  # uint32: IPv4 total length, IPv6 payload length + 40
-    header_length: np.ndarray  # uint16: IP header (with extensions) + transport header
-    payload_length: np.ndarray  # uint32: ip_length - header_length
-    tcp_flags: np.ndarray  # uint8
-    tcp_window: np.ndarray  # uint16
-    captured_length: np.ndarray  # uint32: bytes captured of the frame
-
-    def __len__(self) -> int:
-        return len(self.time_us)
-
-    def __getitem__(self, rows) -> PacketTable:
-        return PacketTable(*(getattr(self, f.name)[rows] for f in fields(self)))
-
-    @classmethod
-    def concat(cls, tables) -> PacketTable:
-        """The tables one after the other (an empty table when there are none)."""
-        tables = list(tables) or [_empty()]
-        return cls(*(np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)))
-
-    def src_text(self) -> list[str]:
-        """Source addresses as text (dotted IPv4, compressed IPv6)."""
-        return format_addresses(self.src)
-
-    def dst_text(self) -> list[str]:
-        """Destination addresses as text."""
-        return format_addresses(self.dst)
-
-    def to_frame(self):
-        """A pandas DataFrame of the table, addresses as text."""
-        import pandas as pd
-
-        columns = {f.name: getattr(self, f.name) for f in fields(self)}
-        columns["src"], columns["dst"] = self.src_text(), self.dst_text()
-        return pd.DataFrame(columns)
-
-
-_DTYPES = dict(time_us=np.int64, src=np.uint8, dst=np.uint8, src_port=np.uint16,
-               dst_port=np.uint16, protocol=np.uint8, ip_length=np.uint32,
-               header_length=np.uint16, payload_length=np.uint32, tcp_flags=np.uint8,
-               tcp_window=np.uint16, captured_length=np.uint32)
-
-
-def _empty() -> PacketTable:
-    return PacketTable(**{k: np.zeros((0, 16) if k in ("src", "dst") else 0, v)
-                          for k, v in _DTYPES.items()})
-
-
-def format_addresses(addresses) -> list[str]:
-    """Format (n, 16) uint8 addresses as text: IPv4-mapped ones as ``a.b.c.d``.
-
-    Parameters
-    ----------
-    addresses : array_like
-        (n, 16) uint8, as in :attr:`PacketTable.src`.
-
-    Returns
-    -------
-    list of str
-    """
-    raw = np.ascontiguousarray(addresses, np.uint8).reshape(-1, 16)
-    mapped = (raw[:, :10] == 0).all(1) & (raw[:, 10] == 255) & (raw[:, 11] == 255)
-    return [".".join(map(str, row[12:])) if m else str(ipaddress.IPv6Address(row.tobytes()))
-            for row, m in zip(raw, mapped)]
-
-
-def parse_address(text: str) -> np.ndarray:
-    """The 16-byte form of an IPv4 or IPv6 address, as stored in a :class:`PacketTable`."""
-    address = ipaddress.ip_address(text)
-    if address.version == 4:
-        address = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + address.packed)
-    return np.frombuffer(address.packed, np.uint8).copy()
 
 
 @dataclass
@@ -227,20 +141,6 @@ def _inspect(path: Path):
     hint = " (gzip-compressed: decompress it first)" if magic[:2] == b"\x1f\x8b" else ""
     raise CaptureFormatError(f"{path}: not a packet capture{hint}: the first {len(magic)} "
                              f"bytes are {magic.hex()}; expected {_EXPECTED}")
-
-
-class _Views:
-    """Unaligned numpy views of a buffer: a field at any byte offset is one gather."""
-
-    def __init__(self, buf: bytearray, order: str):
-        n = len(buf)
-        self.u8 = np.frombuffer(buf, np.uint8)
-        self.be16 = np.ndarray((n - 1,), ">u2", buf, 0, (1,))
-        self.be32 = np.ndarray((n - 3,), ">u4", buf, 0, (1,))
-        self.le32 = np.ndarray((n - 3,), "<u4", buf, 0, (1,))
-        self.le64 = np.ndarray((n - 7,), "<u8", buf, 0, (1,))
-        self.u32 = self.le32 if order == "<" else self.be32  # the file's byte order
-        self.limit = n - 64
 
 
 class _Section:
@@ -351,7 +251,7 @@ class PacketReader:
                 while filled < size and (got := f.readinto(view[filled:size])):
                     filled += got
                 del view
-                views = _Views(buf, state["order"])
+                views = Views(buf, state["order"])
                 if pcapng:
                     segments, nxt, need, damaged = _walk_pcapng(buf, filled, state, report)
                     for section, order_, blocks in segments:
@@ -365,7 +265,7 @@ class PacketReader:
                         frac = views.u32[r + 4]
                         time = (views.u32[r].astype(np.int64) * 1_000_000
                                 + (frac // 1000 if nano else frac))
-                        yield _packets(views, r + 16, views.u32[r + 8], time, link, report)
+                        yield self._decoded(views, r + 16, views.u32[r + 8], time, link)
                 where, tail = start + nxt, filled - nxt
                 if damaged:
                     return report._stop(f"{damaged} at byte {where}: the file is damaged from "
@@ -384,6 +284,15 @@ class PacketReader:
                 buf[:tail] = old[nxt:filled]
                 del views, old
                 start, filled = where, tail
+
+    def _decoded(self, views, data, captured, time, link) -> PacketTable:
+        """Decode a batch (:func:`nidslib.packets.decode.decode`) and count it in the report."""
+        table, counts = decode(views, data, captured, time, link)
+        self.report.packets_read += int(counts.sum())
+        self.report.packets_used += int(counts[0])
+        for name, k in zip(KINDS, counts[1:]):
+            self.report.skipped[name] += int(k)
+        return table
 
     def _pcapng_packets(self, views, section, order, blocks):
         u32 = views.le32 if order == "<" else views.be32
@@ -416,7 +325,7 @@ class PacketReader:
             if len(o):
                 section.last_time = int(time[-1])
             data = o + np.where(s, 12, 28)
-            yield _packets(views, data, captured, time, link, self.report)
+            yield self._decoded(views, data, captured, time, link)
 
 
 def _walk_pcap(buf, u32, filled: int, order: str, nano: bool, snaplen: int):
@@ -576,120 +485,3 @@ def _to_us(ts: np.ndarray, resol: int, offset: int) -> np.ndarray:
     return us
 
 
-def _mark(kind: np.ndarray, mask, code: int) -> None:
-    kind[(kind == 0) & mask] = code
-
-
-def _link_layer(v: _Views, d, c, link, kind):
-    """(IP header offset, ethertype) per packet; marks link-level skips in ``kind``."""
-    n = len(d)
-    l3, ethertype, need = d.copy(), np.zeros(n, np.int64), np.zeros(n, np.int64)
-    groups = [(link, slice(None))] if np.isscalar(link) else [(x, link == x)
-                                                               for x in np.unique(link)]
-    for x, m in groups:
-        dm = d[m]
-        if x == 1:
-            et, hl = v.be16[dm + 12].astype(np.int64), np.full(len(dm), 14, np.int64)
-            for _ in range(2):
-                tag = (et == 0x8100) | (et == 0x88A8) | (et == 0x9100)
-                if not tag.any():
-                    break
-                hl[tag] += 4
-                et[tag] = v.be16[dm[tag] + hl[tag] - 2]
-        elif x in (113, 276):
-            et, hl = v.be16[dm + (14 if x == 113 else 0)], 16 if x == 113 else 20
-        elif x in (12, 14, 101):
-            version = v.u8[dm] >> 4
-            et, hl = np.select([version == 4, version == 6], [0x0800, 0x86DD], 0), 0
-        elif x in (228, 229):
-            et, hl = (0x0800 if x == 228 else 0x86DD), 0
-        else:
-            kind[m] = _MALF if x == -1 else _UNSUP
-            continue
-        l3[m], ethertype[m], need[m] = dm + hl, et, np.maximum(hl, 1)
-    _mark(kind, c < need, _TRUNC)
-    _mark(kind, (ethertype != 0x0800) & (ethertype != 0x86DD), _NONIP)
-    return l3, ethertype
-
-
-def _packets(v: _Views, d, c, time, link, report: CaptureReport) -> PacketTable:
-    """The table rows of packets whose link-layer data start at ``d`` (``c`` bytes)."""
-    n = len(d)
-    if n == 0:
-        return _empty()
-    c = c.astype(np.int64)
-    kind = np.zeros(n, np.int8)
-    l3, et = _link_layer(v, d, c, link, kind)
-    is6 = et == 0x86DD
-    any6, any4 = bool(is6.any()), not is6.all()
-    at_ip = c - (l3 - d)  # bytes captured from the IP header on
-    _mark(kind, at_ip < (np.where(is6, 40, 20) if any6 else 20), _TRUNC)
-    _mark(kind, (v.u8[l3] >> 4) != (np.where(is6, 6, 4) if any6 else 4), _MALF)
-    ip_len = ihl = proto = l4 = 0
-    if any4:
-        w0, w1 = v.be32[l3], v.be32[l3 + 4]
-        ihl = ((w0 >> 24) & 15).astype(np.int64) * 4
-        ip_len, proto, l4 = (w0 & 0xFFFF).astype(np.int64), v.u8[l3 + 9], l3 + ihl
-        is4 = ~is6 if any6 else True
-        _mark(kind, is4 & ((ihl < 20) | (ip_len < ihl)), _MALF)
-        _mark(kind, is4 & (at_ip < ihl), _TRUNC)
-        _mark(kind, is4 & ((w1 & 0x3FFF) != 0), _FRAG)
-    if any6:
-        w6 = v.be32[l3 + 4]
-        ip_len = np.where(is6, (w6 >> 16).astype(np.int64) + 40, ip_len)
-        proto = np.where(is6, (w6 >> 8) & 0xFF, proto).astype(np.uint8)
-        l4 = np.where(is6, l3 + 40, l4)
-        ext = is6 & (kind == 0) & np.isin(proto, (0, 43, 44, 60))
-        for _ in range(8):  # IPv6 extension headers
-            rows = np.flatnonzero(ext)
-            if not len(rows):
-                break
-            fragment = proto[rows] == 44
-            kind[rows[fragment]] = _FRAG
-            rows = rows[~fragment]
-            short = c[rows] - (l4[rows] - d[rows]) < 8
-            kind[rows[short]] = _TRUNC
-            rows = rows[~short]
-            at = l4[rows]
-            proto[rows], l4[rows] = v.u8[at], at + (v.u8[at + 1].astype(np.int64) + 1) * 8
-            ext[:] = False
-            ext[rows] = np.isin(proto[rows], (0, 43, 44, 60))
-        kind[ext & (kind == 0)] = _MALF
-        l4 = np.minimum(l4, v.limit)
-    tcp, udp = proto == 6, proto == 17
-    _mark(kind, ~(tcp | udp | (proto == 1) | (proto == 58)), _UNTR)
-    _mark(kind, c - (l4 - d) < np.where(tcp, 20, 8), _TRUNC)
-    ports, word = v.be32[l4], v.be32[l4 + 12]
-    transport = np.where(tcp, (word >> 28).astype(np.int64) * 4, 8)
-    _mark(kind, tcp & (transport < 20), _MALF)
-    _mark(kind, ip_len < (l4 - l3) + transport, _MALF)
-    counts = np.bincount(kind, minlength=7)
-    report.packets_read += n
-    report.packets_used += int(counts[0])
-    for name, k in zip(KINDS, counts[1:]):
-        report.skipped[name] += int(k)
-    if counts[0] < n:
-        keep = kind == 0
-        time, c, l3, l4, ip_len, proto, ports, word, transport, is6, tcp, udp = (
-            a[keep] for a in (time, c, l3, l4, ip_len, proto, ports, word, transport, is6,
-                              tcp, udp))
-        any6, any4 = bool(is6.any()), not is6.all()
-    src, dst = np.zeros((len(l3), 2), "<u8"), np.zeros((len(l3), 2), "<u8")
-    for address, at4, at6 in ((src, 12, 8), (dst, 16, 24)):
-        if any4:
-            m4 = ~is6 if any6 else slice(None)
-            address[m4, 1] = (v.le32[l3[m4] + at4].astype("<u8") << 32) | 0xFFFF0000
-        if any6:
-            address[is6, 0] = v.le64[l3[is6] + at6]
-            address[is6, 1] = v.le64[l3[is6] + at6 + 8]
-    ported = tcp | udp
-    return PacketTable(
-        time_us=time, src=src.view(np.uint8), dst=dst.view(np.uint8),
-        src_port=np.where(ported, ports >> 16, 0).astype(np.uint16),
-        dst_port=np.where(ported, ports & 0xFFFF, 0).astype(np.uint16),
-        protocol=proto.astype(np.uint8), ip_length=ip_len.astype(np.uint32),
-        header_length=((l4 - l3) + transport).astype(np.uint16),
-        payload_length=(ip_len - (l4 - l3) - transport).astype(np.uint32),
-        tcp_flags=np.where(tcp, (word >> 16) & 0xFF, 0).astype(np.uint8),
-        tcp_window=np.where(tcp, word & 0xFFFF, 0).astype(np.uint16),
-        captured_length=c.astype(np.uint32))

@@ -1,0 +1,108 @@
+"""The packet table: one row per packet, the form in which packets travel through the book.
+
+Chapter 9 (From packets to alerts), section "Reading a capture". :mod:`nidslib.packets.capture`
+fills it from pcap and pcapng files; the flow builder reads it. Addresses are stored as 16
+bytes (IPv4 mapped as ``::ffff:a.b.c.d``) so IPv4 and IPv6 share one column.
+
+Example
+-------
+>>> table = PacketTable.empty()
+>>> len(table), table.src.shape
+(0, (0, 16))
+>>> format_addresses([parse_address("10.0.0.1"), parse_address("2001:db8::1")])
+['10.0.0.1', '2001:db8::1']
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+__all__ = ["PacketTable", "format_addresses", "parse_address"]
+
+_DTYPES = dict(time_us=np.int64, src=np.uint8, dst=np.uint8, src_port=np.uint16,
+               dst_port=np.uint16, protocol=np.uint8, ip_length=np.uint32,
+               header_length=np.uint16, payload_length=np.uint32, tcp_flags=np.uint8,
+               tcp_window=np.uint16, captured_length=np.uint32)
+
+
+@dataclass
+class PacketTable:
+    """One row per usable packet. ``src``/``dst`` are (n, 16) uint8 addresses, IPv4 mapped
+    as ::ffff:a.b.c.d; lengths are in bytes; ports, flags and window are 0 where they do
+    not apply (ICMP has no ports, non-TCP no flags or window)."""
+
+    time_us: np.ndarray  # int64, microseconds since the epoch
+    src: np.ndarray
+    dst: np.ndarray
+    src_port: np.ndarray  # uint16
+    dst_port: np.ndarray  # uint16
+    protocol: np.ndarray  # uint8: 6, 17, 1 or 58
+    ip_length: np.ndarray  # uint32: IPv4 total length, IPv6 payload length + 40
+    header_length: np.ndarray  # uint16: IP header (with extensions) + transport header
+    payload_length: np.ndarray  # uint32: ip_length - header_length
+    tcp_flags: np.ndarray  # uint8
+    tcp_window: np.ndarray  # uint16
+    captured_length: np.ndarray  # uint32: bytes captured of the frame
+
+    @classmethod
+    def empty(cls) -> PacketTable:
+        """A table of no packets, with the columns' types."""
+        return cls(**{k: np.zeros((0, 16) if k in ("src", "dst") else 0, v)
+                      for k, v in _DTYPES.items()})
+
+    def __len__(self) -> int:
+        return len(self.time_us)
+
+    def __getitem__(self, rows) -> PacketTable:
+        return PacketTable(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+    @classmethod
+    def concat(cls, tables) -> PacketTable:
+        """The tables one after the other (an empty table when there are none)."""
+        tables = list(tables) or [cls.empty()]
+        return cls(*(np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)))
+
+    def src_text(self) -> list[str]:
+        """Source addresses as text (dotted IPv4, compressed IPv6)."""
+        return format_addresses(self.src)
+
+    def dst_text(self) -> list[str]:
+        """Destination addresses as text."""
+        return format_addresses(self.dst)
+
+    def to_frame(self):
+        """A pandas DataFrame of the table, addresses as text."""
+        import pandas as pd
+
+        columns = {f.name: getattr(self, f.name) for f in fields(self)}
+        columns["src"], columns["dst"] = self.src_text(), self.dst_text()
+        return pd.DataFrame(columns)
+
+
+def format_addresses(addresses) -> list[str]:
+    """Format (n, 16) uint8 addresses as text: IPv4-mapped ones as ``a.b.c.d``.
+
+    Parameters
+    ----------
+    addresses : array_like
+        (n, 16) uint8, as in :attr:`PacketTable.src`.
+
+    Returns
+    -------
+    list of str
+    """
+    raw = np.ascontiguousarray(addresses, np.uint8).reshape(-1, 16)
+    mapped = (raw[:, :10] == 0).all(1) & (raw[:, 10] == 255) & (raw[:, 11] == 255)
+    return [".".join(map(str, row[12:])) if m else str(ipaddress.IPv6Address(row.tobytes()))
+            for row, m in zip(raw, mapped)]
+
+
+def parse_address(text: str) -> np.ndarray:
+    """The 16-byte form of an IPv4 or IPv6 address, as stored in a :class:`PacketTable`."""
+    address = ipaddress.ip_address(text)
+    if address.version == 4:
+        address = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + address.packed)
+    return np.frombuffer(address.packed, np.uint8).copy()
