@@ -12,14 +12,35 @@ Padding: a window padded at its start (:func:`nidslib.sequences.make_windows`) h
 all-zero raw flows. The encoder skips them (``Masking``), training gives them zero weight
 and every error is a mean over the window's real flows only.
 
-A score becomes an alert through a threshold chosen on the **validation** split (BOOK rule
-3), by one of three rules the chapter compares: a target false-positive rate on benign
-validation windows (:func:`threshold_for_fpr`), the best F1 on validation
-(:func:`threshold_best_f1`), or the seed report's fixed value (:data:`FIXED_THRESHOLD`).
-A window is flagged when its score is **strictly above** the threshold.
+A score becomes an alert through a threshold chosen on the **validation** split (evaluation
+rule 5 of the introduction), by one of three rules the chapter compares: a target
+false-positive rate on benign validation windows (:func:`threshold_for_fpr`), the best F1 on
+validation (:func:`threshold_best_f1`), or the fixed value of the LSTM-autoencoder report
+that chapter 6 compares against (:data:`FIXED_THRESHOLD`). A window is flagged when its
+score is **strictly above** the threshold.
 
 :class:`TwoStageDetector` puts the autoencoder in front of a supervised classifier: the
 autoencoder flags, the classifier names the attack family of the flagged windows.
+
+Example
+-------
+An untrained autoencoder's scores have one value per window; thresholds come from
+validation scores.
+
+>>> import numpy as np
+>>> windows = np.random.default_rng(0).lognormal(size=(40, 5, 3)).astype("float32")
+>>> windows[0, :2] = 0.0                                   # two padded flows
+>>> model = build_lstm_autoencoder(5, 3, units=(4, 2))
+>>> [layer.name for layer in model.layers]  # doctest: +NORMALIZE_WHITESPACE
+['window', 'padding_mask', 'signed_log', 'encoder_1', 'encoder_dropout_1', 'repeat_code',
+ 'decoder_1', 'decoder_dropout_1', 'reconstruction']
+>>> scores = anomaly_scores(model, windows)
+>>> scores.shape, bool((scores >= 0).all())
+((40,), True)
+>>> threshold_for_fpr(np.arange(100) / 100, fpr=0.05)   # 5 of 100 benign scores above it
+0.94
+>>> threshold_best_f1([0.1, 0.2, 0.3, 0.8, 0.9], [0, 0, 0, 1, 1])   # flag scores above 0.3
+0.3
 """
 
 from __future__ import annotations
@@ -41,7 +62,7 @@ __all__ = ["ERROR_KINDS", "FIXED_THRESHOLD", "TwoStageDetector",
            "reconstruction_targets", "threshold_best_f1",
            "threshold_for_fpr"]
 
-FIXED_THRESHOLD = 0.1  # the seed report's threshold: one number, whatever the data and scaling
+FIXED_THRESHOLD = 0.1  # chapter 6's comparison report: one number, whatever the data and scaling
 ERROR_KINDS = ("mae", "mse")
 
 
@@ -50,18 +71,51 @@ def build_lstm_autoencoder(window: int, n_features: int, *, units=(64, 32),
                            mask: bool = True, learning_rate: float = 1e-3,
                            steps_per_execution: int = 32,
                            name: str = "lstm_autoencoder") -> keras.Model:
-    """An LSTM autoencoder over windows of flows (seed: LSTM 64 -> RepeatVector -> LSTM 32
-    -> TimeDistributed Dense, MSE loss, Adam).
+    """An LSTM autoencoder over windows of flows, compiled with MSE loss and Adam.
 
-    Chapter 6 (LSTM autoencoder), section "The autoencoder". Input: (batch, ``window``,
+    Chapter 6 (LSTM autoencoder), section "The autoencoder". The defaults (LSTM 64 ->
+    RepeatVector -> LSTM 32 -> TimeDistributed Dense, MSE loss, Adam) are the architecture
+    of the LSTM-autoencoder report that chapter 6 compares against. Input: (batch, ``window``,
     ``n_features``) raw features, scaled inside (:func:`nidslib.models.fit_scaling` gives
     ``scaling``); output: the reconstruction of the *scaled* window, same shape. ``units``
     lists the LSTM sizes, the first half (rounded up) in the encoder, the rest in the
     decoder: the last encoder LSTM returns one vector per window (the code), which
     ``RepeatVector`` copies to every step for the decoder LSTMs; a ``TimeDistributed``
     ``Dense`` maps each step back to ``n_features``. ``Dropout(dropout)`` follows each
-    LSTM. ``mask=True`` lets the encoder skip all-zero (padded) flows. ``window=1``
-    works: a single record is a window of one (chapter 8).
+    LSTM. ``window=1`` works: a single record is a window of one (chapter 8).
+
+    Parameters
+    ----------
+    window : int
+        Flows per window.
+    n_features : int
+        Features per flow.
+    units : int or sequence of int, default (64, 32)
+        LSTM sizes: the first half (rounded up) encode, the rest decode.
+    dropout : float, default 0.0
+        Dropout rate after each LSTM, in [0, 1).
+    scaling : dict or None, default None
+        :func:`nidslib.models.fit_scaling` of the benign training windows; ``None`` skips
+        the normalisation (then the target is the signed log of the input).
+    mask : bool, default True
+        Let the encoder skip all-zero (padded) flows.
+    learning_rate : float, default 1e-3
+        Adam's learning rate.
+    steps_per_execution : int, default 32
+        Batches per compiled call.
+    name : str, default "lstm_autoencoder"
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Compiled; its output has the input's shape.
+
+    Raises
+    ------
+    ValueError
+        If ``units`` is empty or holds a size below 1, ``window`` or ``n_features`` is
+        below 1, or ``dropout`` is not in [0, 1).
     """
     sizes = layer_sizes(units)
     if not sizes or min(sizes) < 1:
@@ -133,7 +187,30 @@ def _functions(model: keras.Model):
 
 def reconstruction_targets(model: keras.Model, x, batch_size: int = 4096) -> np.ndarray:
     """What the autoencoder must output for ``x``: its own scaling layers' output.
-    Chapter 6 (LSTM autoencoder), section "Training on benign windows"."""
+
+    Chapter 6 (LSTM autoencoder), section "Training on benign windows".
+
+    Parameters
+    ----------
+    model : keras.Model
+        An autoencoder of :func:`build_lstm_autoencoder`.
+    x : array-like
+        (windows, length, features) raw features.
+    batch_size : int, default 4096
+        Windows per call.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape of ``x``: the output of layer ``standardize`` (or
+        ``signed_log`` in a model built without ``scaling``).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not windows of the model's input shape, or the model has no scaling
+        layer.
+    """
     x = _as_windows(model, x)
     targets, _ = _functions(model)
     parts = [t.numpy() for t in training.in_batches(targets, x, batch_size)]
@@ -143,13 +220,40 @@ def reconstruction_targets(model: keras.Model, x, batch_size: int = 4096) -> np.
 def fit_autoencoder(model: keras.Model, x_train, x_val, *, epochs: int = 50,
                     patience: int = 10, batch_size: int = 256,
                     verbose: int = 0) -> training.TrainingRun:
-    """Train ``model`` to reconstruct ``x_train`` (benign windows), early-stopped on the
-    reconstruction loss of ``x_val``; returns :func:`nidslib.training.fit`'s run.
+    """Train ``model`` to reconstruct benign windows, early-stopped on the validation loss.
 
-    Chapter 6 (LSTM autoencoder), section "Training on benign windows". The targets are
-    the model's scaled inputs (:func:`reconstruction_targets`); padded flows get a sample
+    ``x_train`` (benign windows) is reconstructed, the reconstruction loss of ``x_val``
+    decides when to stop, and :func:`nidslib.training.fit`'s run is returned. Chapter 6
+    (LSTM autoencoder), section "Training on benign windows". The targets are the model's
+    scaled inputs (:func:`reconstruction_targets`); padded flows get a sample
     weight of 0, so the loss is the MSE over real flows only. Validation windows should be
     benign too: the loss monitored is how well *normal* traffic is reconstructed.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An autoencoder of :func:`build_lstm_autoencoder`; trained in place.
+    x_train, x_val : array-like
+        (windows, length, features) raw features of benign training and validation windows.
+    epochs : int, default 50
+        The most epochs to train.
+    patience : int, default 10
+        Epochs without improvement of the validation loss before stopping.
+    batch_size : int, default 256
+        Windows per gradient step.
+    verbose : int, default 0
+        Keras's verbosity.
+
+    Returns
+    -------
+    nidslib.training.TrainingRun
+        The run; the model holds the weights of its best epoch.
+
+    Raises
+    ------
+    ValueError
+        If ``x_train`` or ``x_val`` is not windows of the model's input shape or holds no
+        window, or the model has no scaling layer.
     """
     x_train = _as_windows(model, x_train, "x_train")
     x_val = _as_windows(model, x_val, "x_val")
@@ -176,8 +280,34 @@ def feature_errors(model: keras.Model, x, mask=None, kind: str = "mae",
     absolute (``kind="mae"``) or squared (``"mse"``) difference between the scaled window
     and its reconstruction, averaged over the window's real flows; ``mask`` (windows,
     length) marks them, default: every flow that is not all zeros
-    (:func:`nidslib.features.real_flows`).
-    Errors are in units of the training standard deviation of each (log-scaled) feature.
+    (:func:`nidslib.features.real_flows`). Errors are in units of the training standard
+    deviation of each (log-scaled) feature.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An autoencoder of :func:`build_lstm_autoencoder`.
+    x : array-like
+        (windows, length, features) raw features.
+    mask : array-like or None, default None
+        (windows, length) bool, True for real flows; ``None``: every flow that is not all
+        zeros.
+    kind : {"mae", "mse"}, default "mae"
+        Absolute or squared error.
+    batch_size : int, default 4096
+        Windows per call.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, (windows, features); a window with no real flow scores 0.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of :data:`ERROR_KINDS`, ``x`` is not windows of the model's
+        input shape, ``mask`` has another shape than (windows, length), or the model has
+        no scaling layer.
     """
     _check_kind(kind)
     x = _as_windows(model, x)
@@ -198,8 +328,34 @@ def feature_errors(model: keras.Model, x, mask=None, kind: str = "mae",
 def anomaly_scores(model: keras.Model, x, mask=None, kind: str = "mae",
                    batch_size: int = 4096) -> np.ndarray:
     """One anomaly score per window: the mean of :func:`feature_errors` over features.
+
     Chapter 6 (LSTM autoencoder), section "Scores". Never negative; 0 is a perfect
-    reconstruction."""
+    reconstruction.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An autoencoder of :func:`build_lstm_autoencoder`.
+    x : array-like
+        (windows, length, features) raw features.
+    mask : array-like or None, default None
+        (windows, length) bool, True for real flows; ``None``: every flow that is not all
+        zeros.
+    kind : {"mae", "mse"}, default "mae"
+        Absolute or squared error.
+    batch_size : int, default 4096
+        Windows per call.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, one score per window.
+
+    Raises
+    ------
+    ValueError
+        As :func:`feature_errors`.
+    """
     return feature_errors(model, x, mask, kind, batch_size).mean(axis=1)
 
 
@@ -221,6 +377,24 @@ def threshold_for_fpr(benign_val_scores, fpr: float = 0.01) -> float:
     benign scores (the empirical ``1 - fpr`` quantile, rounded up); a window is flagged
     when its score is above it. The operator states the false-alarm rate they can afford;
     the test split then measures what they actually get.
+
+    Parameters
+    ----------
+    benign_val_scores : array-like
+        1-D anomaly scores of benign validation windows.
+    fpr : float, default 0.01
+        The share of them that may be flagged, in [0, 1).
+
+    Returns
+    -------
+    float
+        The threshold.
+
+    Raises
+    ------
+    ValueError
+        If the scores are not a non-empty 1-D array of finite numbers, or ``fpr`` is not
+        in [0, 1).
     """
     scores = np.sort(_scores_1d(benign_val_scores, "benign_val_scores"))
     if not 0.0 <= fpr < 1.0:
@@ -241,6 +415,24 @@ def threshold_best_f1(val_scores, val_is_attack) -> float:
     windows, or one just below the smallest score when flagging everything is best. Among
     equal F1s the highest threshold (fewest alerts) wins. It uses the attack labels of the
     validation split, which the purely unsupervised setting does not have.
+
+    Parameters
+    ----------
+    val_scores : array-like
+        1-D anomaly scores of the validation windows.
+    val_is_attack : array-like
+        One truth value per score: True (or 1) for attack windows.
+
+    Returns
+    -------
+    float
+        The threshold.
+
+    Raises
+    ------
+    ValueError
+        If the scores are not a non-empty 1-D array of finite numbers, ``val_is_attack``
+        has another shape, or it holds no attack window.
     """
     scores = _scores_1d(val_scores, "val_scores")
     positive = np.asarray(val_is_attack).astype(bool)
@@ -267,14 +459,39 @@ class TwoStageDetector:
     Chapter 6 (LSTM autoencoder), section "A two-stage detector". ``classifier`` is
     anything with ``predict`` returning class names (or integer ids into ``classes``): a
     scikit-learn pipeline over single flows such as
-    ``nidslib.balancing.make_pipeline(RandomForestClassifier(...), "class_weight")``
-    (the book's choice).
-    ``classifier_input`` turns windows into what the classifier reads; the default is the
-    last flow of each window, ``x[:, -1, :]`` (the flow a window is labelled by); pass
-    ``lambda x: x`` for a window model. ``predict`` returns, per window:
+    ``nidslib.balancing.make_pipeline(RandomForestClassifier(...))`` (chapter 2's
+    recommended forest, the one chapter 6 uses). ``predict`` returns, per window:
     ``benign_label`` when the score is not above ``threshold``; otherwise the classifier's
     family, or ``unknown_label`` when the classifier calls the flagged window benign (an
     anomaly it has no name for, e.g. an attack family it never saw).
+
+    Parameters
+    ----------
+    autoencoder : keras.Model
+        A trained autoencoder of :func:`build_lstm_autoencoder`.
+    classifier : object
+        Anything with ``predict`` returning class names or integer ids into ``classes``.
+    threshold : float
+        Windows scoring strictly above it are flagged (chosen on validation).
+    classes : sequence
+        The classifier's class names, in the order of its integer ids.
+    benign_label : str, default "Benign"
+        The benign class; one of ``classes``.
+    unknown_label : str, default "Unknown attack"
+        The label of a flagged window the classifier calls benign; none of ``classes``.
+    classifier_input : callable or None, default None
+        Turns windows into what the classifier reads; ``None``: the last flow of each
+        window, ``x[:, -1, :]`` (the flow a window is labelled by); pass ``lambda x: x``
+        for a window model.
+    kind : {"mae", "mse"}, default "mae"
+        The autoencoder's error, as in :func:`anomaly_scores`.
+
+    Raises
+    ------
+    ValueError
+        If ``classifier`` has no ``predict``, ``threshold`` is not finite, ``benign_label``
+        is not among ``classes``, ``unknown_label`` is, or ``kind`` is not one of
+        :data:`ERROR_KINDS`.
     """
 
     def __init__(self, autoencoder: keras.Model, classifier, threshold: float, *, classes,
@@ -299,19 +516,72 @@ class TwoStageDetector:
 
     @property
     def classes_(self) -> list:
-        """Every label ``predict`` can return: ``classes`` then ``unknown_label``."""
+        """Every label ``predict`` can return: ``classes`` then ``unknown_label``.
+
+        Returns
+        -------
+        list
+            ``[*classes, unknown_label]``.
+        """
         return [*self.classes, self.unknown_label]
 
     def scores(self, x, mask=None) -> np.ndarray:
-        """The autoencoder's anomaly score of each window (:func:`anomaly_scores`)."""
+        """The autoencoder's anomaly score of each window (:func:`anomaly_scores`).
+
+        Parameters
+        ----------
+        x : array-like
+            (windows, length, features) raw features.
+        mask : array-like or None, default None
+            (windows, length), True for real flows; ``None``: flows that are not all zeros.
+
+        Returns
+        -------
+        numpy.ndarray
+            One score per window.
+
+        Raises
+        ------
+        ValueError
+            As :func:`anomaly_scores`.
+        """
         return anomaly_scores(self.autoencoder, x, mask, self.kind)
 
     def flag(self, x, mask=None) -> np.ndarray:
-        """True for windows whose score is above the threshold (stage one)."""
+        """True for windows whose score is above the threshold (stage one).
+
+        Parameters
+        ----------
+        x : array-like
+            (windows, length, features) raw features.
+        mask : array-like or None, default None
+            As in :meth:`scores`.
+
+        Returns
+        -------
+        numpy.ndarray
+            bool, one entry per window.
+
+        Raises
+        ------
+        ValueError
+            As :func:`anomaly_scores`.
+        """
         return self.scores(x, mask) > self.threshold
 
     def name(self, x) -> np.ndarray:
-        """Stage two alone: the classifier's class name for each window."""
+        """Stage two alone: the classifier's class name for each window.
+
+        Parameters
+        ----------
+        x : array-like
+            (windows, length, features) raw features.
+
+        Returns
+        -------
+        numpy.ndarray
+            object, one class name per window (empty for no window).
+        """
         x = np.asarray(x, dtype=np.float32)
         if not len(x):
             return np.zeros(0, dtype=object)
@@ -319,7 +589,27 @@ class TwoStageDetector:
         return np.asarray(names, dtype=object)
 
     def predict(self, x, mask=None) -> np.ndarray:
-        """Class names per window: benign, an attack family, or ``unknown_label``."""
+        """Class names per window: benign, an attack family, or ``unknown_label``.
+
+        The classifier sees the flagged windows only.
+
+        Parameters
+        ----------
+        x : array-like
+            (windows, length, features) raw features.
+        mask : array-like or None, default None
+            As in :meth:`scores`.
+
+        Returns
+        -------
+        numpy.ndarray
+            object, one label of ``classes_`` per window.
+
+        Raises
+        ------
+        ValueError
+            As :func:`anomaly_scores`.
+        """
         x = np.asarray(x, dtype=np.float32)
         flagged = self.flag(x, mask)
         out = np.full(len(x), self.benign_label, dtype=object)

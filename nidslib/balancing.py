@@ -1,18 +1,34 @@
 """Balancing inside the training fold: one pipeline factory and the sampling targets it uses.
 
-Chapter 2 (Class imbalance), section "Which effects hold, and the recommendation". Every
-resampler and scaler sits in an :class:`imblearn.pipeline.Pipeline`, so it is fitted on the
-rows passed to ``fit`` (the training fold) and skipped by ``predict`` (BOOK rule 3). The
-sampling targets are callables of the training labels, so they are computed inside the fold
-too. The target is the attack family (``category``); the benign class is found by name
-("Benign", "BENIGN", "normal", see :func:`nidslib.evaluation.resolve_benign_label`).
+Chapter 2 (Class imbalance), section "Which differences are real, and the recommendation".
+Every resampler and scaler sits in an :class:`imblearn.pipeline.Pipeline`, so it is fitted on
+the rows passed to ``fit`` (the training fold) and skipped by ``predict`` (evaluation rule 3
+of the introduction). The sampling targets are callables of the training labels, so they are
+computed inside the fold too. The target is the attack family (``category``); the benign
+class is found by name ("Benign", "BENIGN", "normal", see
+:func:`nidslib.evaluation.resolve_benign_label`).
 
-What chapter 2 measured, and the book therefore does: no resampling by default (no
-resampling method raised the test macro-F1 of the forest or the MLP on the time-blocked
-split); balanced class weights for tree ensembles (``balance="class_weight"``, the one gain
-that held on validation and test); never SMOTE before the split. For what a pipeline cannot
+What chapter 2 measured, and the book therefore does: no resampling and no class weights
+by default (judged on validation, on the families that can rank and against a paired
+bootstrap, no method gave a measurable gain: balancing moves the operating point, more
+rare-family recall for more false alarms); weights tempered (``power<1``) where a
+gradient-trained model is weighted; never SMOTE before the split. For what a pipeline cannot
 hold (windows of flows, Keras), :func:`class_weights` and :func:`oversample_indices` give
 the same balancing as a weight table or row indices.
+
+Example
+-------
+>>> import numpy as np
+>>> from sklearn.linear_model import LogisticRegression
+>>> y = np.array(["Benign"] * 90 + ["DoS"] * 8 + ["PortScan"] * 2)
+>>> {family: round(weight, 2) for family, weight in class_weights(y).items()}
+{'Benign': 0.37, 'DoS': 4.17, 'PortScan': 16.67}
+>>> raise_to_ratio(y)                   # families below a tenth of the largest, raised to it
+{'DoS': 9, 'PortScan': 9}
+>>> len(oversample_indices(y))          # every row once, plus 1 DoS and 7 PortScan copies
+108
+>>> [name for name, _ in make_pipeline(LogisticRegression(), "oversample").steps]
+['log', 'scale', 'oversample', 'model']
 """
 
 from __future__ import annotations
@@ -57,13 +73,34 @@ def _benign(counts: pd.Series, benign_label):
 
 
 def undersample_benign(y, ratio: float = 1.0, benign_label="Benign") -> dict:
-    """Target of a :class:`~imblearn.under_sampling.RandomUnderSampler`: benign cut to
-    ``ratio`` times the number of attack rows (never raised); other classes untouched.
+    """Sampling target that cuts benign to ``ratio`` times the number of attack rows.
 
+    The target of a :class:`~imblearn.under_sampling.RandomUnderSampler`: benign is cut to
+    ``ratio`` times the attack rows (never raised); other classes are untouched.
     Chapter 2 (Class imbalance), section "Four ways to rebalance". ``ratio=1`` is the
     common tutorial recipe (as many benign rows as attacks). Pass it as
     ``sampling_strategy=functools.partial(undersample_benign, ratio=...)`` so that it is
     evaluated on the training labels at fit time.
+
+    Parameters
+    ----------
+    y : array-like
+        The training labels, one per row.
+    ratio : float, default 1.0
+        Benign rows to keep per attack row.
+    benign_label : str, default "Benign"
+        The benign class's name; resolved by
+        :func:`nidslib.evaluation.resolve_benign_label` ("BENIGN", "normal" also match).
+
+    Returns
+    -------
+    dict
+        ``{benign: n}``, with ``n = min(benign rows, max(1, round(ratio * attack rows)))``.
+
+    Raises
+    ------
+    ValueError
+        If ``ratio`` is not positive, or if ``y`` holds no benign class.
     """
     if ratio <= 0:
         raise ValueError(f"ratio must be positive, got {ratio}")
@@ -74,14 +111,34 @@ def undersample_benign(y, ratio: float = 1.0, benign_label="Benign") -> dict:
 
 
 def raise_to_ratio(y, ratio: float = DEFAULT_RATIO, min_rows: int = 1) -> dict:
-    """Target of an over-sampler: each class below ``ratio`` times the largest class is
-    raised to that size; classes with fewer than ``min_rows`` rows are left alone.
+    """Sampling target that raises each class below ``ratio`` times the largest to that size.
 
-    Chapter 2 (Class imbalance), section "Four ways to rebalance". ``ratio=1`` is
+    The target of an over-sampler; classes with fewer than ``min_rows`` rows are left
+    alone. Chapter 2 (Class imbalance), section "Four ways to rebalance". ``ratio=1`` is
     imbalanced-learn's ``"auto"`` (every class as large as the largest); the book's default
     0.1 lifts only the rare families. For SMOTE set
     ``min_rows=k_neighbors + 1``: it interpolates between a row and its neighbours of the
     same class, and a class with fewer rows has none to interpolate with.
+
+    Parameters
+    ----------
+    y : array-like
+        The training labels, one per row.
+    ratio : float, default :data:`DEFAULT_RATIO` (0.1)
+        The target size as a share of the largest class, in (0, 1].
+    min_rows : int, default 1
+        Classes with fewer rows are not raised.
+
+    Returns
+    -------
+    dict
+        ``{class: round(ratio * largest)}`` for every class with at least ``min_rows`` and
+        fewer than that many rows; classes not listed are left as they are.
+
+    Raises
+    ------
+    ValueError
+        If ``ratio`` is not in (0, 1].
     """
     if not 0 < ratio <= 1:
         raise ValueError(f"ratio must be in (0, 1], got {ratio}")
@@ -96,13 +153,34 @@ def _check_power(power: float) -> None:
 
 
 def oversample_indices(y, ratio: float = DEFAULT_RATIO, seed: int = 0) -> np.ndarray:
-    """Row indices that oversample ``y`` as ``make_pipeline(..., "oversample")`` does: every
-    row once, then rows of each family below ``ratio`` times the largest drawn at random
-    (with replacement) until it reaches that size.
+    """Row indices that oversample ``y`` as ``make_pipeline(..., "oversample")`` does.
 
-    Chapter 2 (Class imbalance), exercise 4. For what a pipeline cannot hold: windows of
-    flows, Keras models (``model.fit(X[idx], y[idx])``). Use the training labels only; the
-    result is shuffled with ``seed`` so that the copies spread over batches.
+    Every row once, then rows of each family below ``ratio`` times the largest drawn at
+    random (with replacement) until it reaches that size.
+    Chapter 3 (CNN), section "Two baselines, and a decision about rebalancing" uses it;
+    chapter 2 (Class imbalance), exercise 4, explains why windows are repeated rather than
+    SMOTEd. For what a pipeline cannot hold: windows of flows, Keras models
+    (``model.fit(X[idx], y[idx])``). Use the training labels only; the result is shuffled
+    with ``seed`` so that the copies spread over batches.
+
+    Parameters
+    ----------
+    y : array-like
+        The training labels (of flows or windows), one per row.
+    ratio : float, default :data:`DEFAULT_RATIO` (0.1)
+        Families below this share of the largest are raised to it (:func:`raise_to_ratio`).
+    seed : int, default 0
+        Seed of the draw and of the shuffle.
+
+    Returns
+    -------
+    numpy.ndarray
+        Row positions into ``y``, shuffled: every row once, plus the added copies.
+
+    Raises
+    ------
+    ValueError
+        If ``ratio`` is not in (0, 1].
     """
     y = np.asarray(y)
     sampler = RandomOverSampler(sampling_strategy=partial(raise_to_ratio, ratio=ratio),
@@ -132,6 +210,23 @@ def class_weights(y, power: float = 1.0) -> dict:
     ids. Chapter 2 measured full weights (power 1) lifting a random forest and raising an
     MLP's false alarms many-fold: for gradient-trained models, temper them (``power<1``) and
     watch the benign false-positive rate.
+
+    Parameters
+    ----------
+    y : array-like
+        The training labels, one per row.
+    power : float, default 1.0
+        Exponent in [0, 1] applied to scikit-learn's ``"balanced"`` weights.
+
+    Returns
+    -------
+    dict
+        ``{class: weight}`` (plain Python keys and floats), classes in sorted order.
+
+    Raises
+    ------
+    ValueError
+        If ``power`` is not in [0, 1].
     """
     classes, _codes, weights = _balanced(y, power)
     return {cls.item() if hasattr(cls, "item") else cls: float(w)
@@ -140,7 +235,26 @@ def class_weights(y, power: float = 1.0) -> dict:
 
 def sample_weights(y, power: float = 1.0) -> np.ndarray:
     """Each row's :func:`class_weights`, for ``fit(X, y, sample_weight=...)``.
-    Chapter 2 (Class imbalance), section "Four ways to rebalance"."""
+
+    Chapter 2 (Class imbalance), section "Four ways to rebalance".
+
+    Parameters
+    ----------
+    y : array-like
+        The training labels, one per row.
+    power : float, default 1.0
+        Exponent in [0, 1], as in :func:`class_weights`.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, one weight per row of ``y``.
+
+    Raises
+    ------
+    ValueError
+        If ``power`` is not in [0, 1].
+    """
     _classes, codes, weights = _balanced(y, power)
     return weights[codes].astype(np.float64)
 
@@ -153,6 +267,20 @@ class ClassWeighted(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     ``fit`` (the training fold in a cross-validation, after any resampling), and it works
     for every estimator whose ``fit`` takes ``sample_weight`` (``MLPClassifier`` has no
     ``class_weight``). Prediction is the wrapped estimator's.
+
+    Parameters
+    ----------
+    estimator : scikit-learn classifier
+        Cloned in ``fit``; its ``fit`` must take ``sample_weight``.
+    power : float, default 1.0
+        Exponent in [0, 1] of the weights, as in :func:`class_weights`.
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The fitted clone of ``estimator``.
+    classes_ : numpy.ndarray
+        The fitted estimator's classes.
     """
 
     def __init__(self, estimator, power: float = 1.0):
@@ -160,6 +288,26 @@ class ClassWeighted(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.power = power
 
     def fit(self, X, y):
+        """Fit a clone of ``estimator`` with :func:`sample_weights` of ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            Training features (sparse or with NaN only where ``estimator`` accepts them).
+        y : array-like of shape (n_rows,)
+            Training labels.
+
+        Returns
+        -------
+        ClassWeighted
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` is None, if ``power`` is not in [0, 1], or if ``X`` and ``y`` fail
+            scikit-learn's input checks.
+        """
         if y is None:
             raise ValueError("ClassWeighted requires y to be passed, but the target y is None")
         X, y = validate_data(self, X, y, **self._input_options())
@@ -170,11 +318,49 @@ class ClassWeighted(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
+        """The wrapped estimator's predicted class for each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            Features with as many columns as in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One class per row.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If called before ``fit``.
+        ValueError
+            If ``X`` fails scikit-learn's input checks (e.g. another number of columns).
+        """
         check_is_fitted(self)
         return self.estimator_.predict(validate_data(self, X, reset=False, **self._input_options()))
 
     @available_if(lambda self: hasattr(self.estimator, "predict_proba"))
     def predict_proba(self, X):
+        """The wrapped estimator's class probabilities (only if it has ``predict_proba``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            Features with as many columns as in ``fit``.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n_rows, n_classes), columns in the order of ``classes_``.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If called before ``fit``.
+        ValueError
+            If ``X`` fails scikit-learn's input checks.
+        """
         check_is_fitted(self)
         return self.estimator_.predict_proba(
             validate_data(self, X, reset=False, **self._input_options()))
@@ -196,18 +382,19 @@ def make_pipeline(estimator, balance: str | None = DEFAULT_BALANCE, *,
                   ratio: float = DEFAULT_RATIO, benign_ratio: float = 1.0,
                   power: float = 1.0, k_neighbors: int = 3, benign_label="Benign",
                   scale: str | None = "log", seed: int = 0) -> Pipeline:
-    """Scaling, optional resampling and the estimator, as one :class:`imblearn.pipeline.Pipeline`.
+    """Scaling, optional resampling and the estimator, as one imbalanced-learn pipeline.
 
-    Chapter 2 (Class imbalance), section "Which effects hold, and the recommendation".
-    Steps: ``log`` (with ``scale="log"``, :func:`nidslib.features.signed_log1p`) and ``scale`` (a
+    Chapter 2 (Class imbalance), section "Which differences are real, and the
+    recommendation". The result is an :class:`imblearn.pipeline.Pipeline`. Steps: ``log``
+    (with ``scale="log"``, :func:`nidslib.features.signed_log1p`) and ``scale`` (a
     ``StandardScaler``; neither with ``scale=None``), then the sampler(s)
     ``undersample``/``oversample``/``smote``, then ``model`` (a clone of ``estimator``).
     ``balance`` is one of :data:`BALANCE`:
 
     - ``None`` (the default, the book's recommendation): no balancing;
-    - ``"class_weight"`` (the book's choice for tree ensembles): no new rows; the model is
-      wrapped in :class:`ClassWeighted`, weights ``** power`` (1: scikit-learn's
-      "balanced") computed from the labels that reach ``fit``;
+    - ``"class_weight"``: no new rows; the model is wrapped in :class:`ClassWeighted`,
+      weights ``** power`` (1: scikit-learn's "balanced") computed from the labels that
+      reach ``fit``;
     - ``"undersample"``: benign cut at random to ``benign_ratio`` times the attack rows
       (``benign_ratio=1``: as many benign rows as attacks);
     - ``"oversample"``: rows of the classes below ``ratio`` times the largest (0.1 by
@@ -219,7 +406,43 @@ def make_pipeline(estimator, balance: str | None = DEFAULT_BALANCE, *,
       largest.
 
     Samplers and scalers are fitted in ``fit`` on the training rows only; ``predict``
-    skips the samplers and applies the fitted scaling. Unknown options raise ``ValueError``.
+    skips the samplers and applies the fitted scaling.
+
+    Parameters
+    ----------
+    estimator : scikit-learn classifier
+        The model; cloned, never fitted in place.
+    balance : str or None, default :data:`DEFAULT_BALANCE` (None)
+        One of :data:`BALANCE`, as listed above.
+    ratio : float, default :data:`DEFAULT_RATIO` (0.1)
+        For ``"oversample"``, ``"smote"`` and ``"scalable"``: raise the classes below this
+        share of the largest to it; in (0, 1].
+    benign_ratio : float, default 1.0
+        For ``"undersample"`` and ``"scalable"``: benign rows kept per attack row.
+    power : float, default 1.0
+        For ``"class_weight"``: exponent in [0, 1] of the balanced weights.
+    k_neighbors : int, default 3
+        For ``"smote"`` and ``"scalable"``: SMOTE's neighbours; classes with at most this
+        many rows are left as they are.
+    benign_label : str, default "Benign"
+        The benign class's name, for the undersampler.
+    scale : {"log", "standard", None}, default "log"
+        Signed log then standardisation, standardisation alone, or no scaling.
+    seed : int, default 0
+        ``random_state`` of the samplers.
+
+    Returns
+    -------
+    imblearn.pipeline.Pipeline
+        Unfitted; its last step is named ``model``.
+
+    Raises
+    ------
+    ValueError
+        If ``balance`` or ``scale`` is not one of the options, ``power`` not in [0, 1],
+        ``ratio`` not in (0, 1], ``benign_ratio`` not positive, ``k_neighbors`` not a
+        positive integer, or if ``balance="class_weight"`` and ``estimator.fit`` takes no
+        ``sample_weight``.
     """
     if balance not in BALANCE:
         raise ValueError(f"balance must be one of {BALANCE}, not {balance!r}")

@@ -8,7 +8,28 @@ expect canonical snake_case names: :func:`clean` first runs the four steps of
 loaders of :mod:`nidslib.data.datasets` have already applied. A step that drops rows copies
 the rows it keeps; :func:`clean` instead only marks rows while it runs the steps and copies
 once at the end. All steps are vectorised: 2.83 M rows (the size of CICIDS2017) clean in 3
-to 5 s on a 2-core CPU (``benchmarks/parse_clean.py``).
+to 5 s on a 2-core CPU (``benchmarks/parse_clean.py``). Chapter 1 (Data cleaning), sections
+"Find the quirks" and "Clean, step by step", runs them one by one.
+
+Example
+-------
+Five raw flows: an infinite rate, an exact duplicate and a column that never changes.
+
+>>> import numpy as np
+>>> import pandas as pd
+>>> raw = pd.DataFrame({
+...     " Flow Duration": [10.0, 10.0, 0.0, 7.0, 3.0],
+...     " Flow Bytes/s": [1.0, 1.0, np.inf, 3.0, 5.0],
+...     " Bwd PSH Flags": [0.0] * 5,
+...     " Label": ["BENIGN", "BENIGN", "DDoS", "PortScan", "DDoS"]})
+>>> frame, report = clean(raw)
+>>> steps = report.to_frame()
+>>> steps.loc[steps["rows_dropped"] > 0, ["step", "rows_dropped"]].values.tolist()
+[['drop_missing', 1], ['drop_duplicate_rows', 1]]
+>>> report["drop_constant_columns"].columns_dropped
+('bwd_psh_flags',)
+>>> frame.columns.tolist(), frame["label"].tolist()
+(['flow_duration', 'flow_bytes_per_s', 'label', 'category'], ['BENIGN', 'PortScan', 'DDoS'])
 """
 
 from __future__ import annotations
@@ -43,7 +64,18 @@ def _run_alone(mark, frame: pd.DataFrame, report) -> pd.DataFrame:
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:
-    """The model inputs of a canonical frame: every column but schema.METADATA_COLUMNS."""
+    """The model inputs of a canonical frame: every column but schema.METADATA_COLUMNS.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame with canonical column names.
+
+    Returns
+    -------
+    list of str
+        The feature columns, in the frame's order.
+    """
     return [c for c in frame.columns if c not in schema.METADATA_COLUMNS]
 
 
@@ -54,10 +86,22 @@ def _numeric_features(frame: pd.DataFrame) -> list[str]:
 def replace_infinite(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Inf -> NaN, counted per column.
 
-    Chapter 1 (Data cleaning), section "Infinity and NaN".
+    Chapter 1 (Data cleaning), sections "Find the quirks" and "Clean, step by step".
 
     CICFlowMeter divides by a zero duration, so the rate columns hold ``Infinity``; it is
     no measurement, so it is treated as missing.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A canonical frame.
+    report : CleaningReport, optional
+        Where to record the count per column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with every infinite feature value made NaN; same rows.
     """
     replaced, counts = {}, {}
     for column in _numeric_features(frame):
@@ -75,9 +119,22 @@ def replace_infinite(frame: pd.DataFrame, report: CleaningReport | None = None):
 def drop_missing(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Drop rows with a missing feature value.
 
-    Chapter 1 (Data cleaning), section "Infinity and NaN".
+    Chapter 1 (Data cleaning), sections "Find the quirks" and "Clean, step by step".
 
-    Few rows (about 0.1 % of CICIDS2017) and no way to recompute them, so they go.
+    Few rows (about 0.1 % of CICIDS2017) and no way to recompute them, so they go: dropped,
+    not imputed.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A canonical frame, usually after :func:`replace_infinite`.
+    report : CleaningReport, optional
+        Where to record the rows dropped, per column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows without a missing feature, keeping their index.
     """
     return _run_alone(_mark_missing, frame, report)
 
@@ -97,13 +154,32 @@ def _mark_missing(frame, kept, report):
 def fix_negative_values(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Drop rows with impossible negatives.
 
-    Chapter 1 (Data cleaning), section "Impossible values".
+    Chapter 1 (Data cleaning), section "Find the quirks".
 
     Durations, IATs, lengths, packet/byte counts, header lengths and rates cannot be
     negative; the few rows that are come from CICFlowMeter clock and overflow bugs, so
     they are counted per column and dropped rather than guessed at. ``init_win_bytes_*`` =
     -1 is CICFlowMeter's "no packet carried a TCP window" sentinel: common (about half of
     the flows) and meaningful, so it is kept; values below -1 are dropped.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A canonical frame.
+    report : CleaningReport, optional
+        Where to record the rows dropped, per column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows without an impossible value, keeping their index.
+
+    Warns
+    -----
+    UserWarning
+        The step drops more than 5 % of one label's rows: broken rows can cluster in a
+        small class (CICIDS2017's long Heartbleed flows), and what the chapters can measure
+        for it changes.
     """
     return _run_alone(_mark_negative, frame, report)
 
@@ -156,9 +232,20 @@ def _duplicated(hashes: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def duplicated_rows(frame: pd.DataFrame) -> np.ndarray:
     """Mark exact duplicates over the features and ``label`` (first occurrence kept).
 
-    Rows are compared through 64-bit hashes of their features (a fifth of the time of
+    Chapter 1 (Data cleaning), section "Find the quirks", counts them with it. Rows are
+    compared through 64-bit hashes of their features (a fifth of the time of
     ``DataFrame.duplicated`` on 78 columns); a false match needs a hash collision, about
     one chance in 10^7 on 2.83 M rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A canonical frame with ``label``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for each row that repeats an earlier row exactly.
     """
     hashes = row_hashes(frame, feature_columns(frame))
     return _duplicated(hashes, pd.factorize(frame["label"])[0])
@@ -167,11 +254,24 @@ def duplicated_rows(frame: pd.DataFrame) -> np.ndarray:
 def drop_duplicate_rows(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Drop exact duplicates, count them.
 
-    Chapter 1 (Data cleaning), section "Duplicates" (BOOK rule 1).
+    Chapter 1 (Data cleaning), sections "Find the quirks" and "Clean, step by step"
+    (evaluation rule 1 of the introduction).
 
     Duplicates left in would sit on both sides of a split and inflate every score. Counted
     per label; "conflicting" rows (same features, different labels) are counted too but
     kept: no model can separate them, and that is worth seeing.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A canonical frame with ``label``.
+    report : CleaningReport, optional
+        Where to record the duplicates per label and the conflicting rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame without repeats (the first occurrence kept), keeping the index.
     """
     return _run_alone(_mark_duplicates, frame, report)
 
@@ -194,10 +294,22 @@ def _mark_duplicates(frame, kept, report):
 def drop_constant_columns(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Drop features with a single value.
 
-    Chapter 1 (Data cleaning), section "Columns that never change".
+    Chapter 1 (Data cleaning), section "Find the quirks".
 
     CICFlowMeter never fills the bulk columns and some flags in CICIDS2017
     (schema.ALWAYS_ZERO_FEATURES); they carry no information.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A canonical frame.
+    report : CleaningReport, optional
+        Where to record the columns dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame without the constant feature columns (missing counts as a value).
     """
     constant = [column for column in feature_columns(frame) if _single_value(frame[column])]
     after = frame.drop(columns=constant)
@@ -220,12 +332,25 @@ def _single_value(values: pd.Series) -> bool:
 def to_float32(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Features to float32, text columns to ``category``.
 
-    Chapter 1 (Data cleaning), section "Memory".
+    Chapter 1 (Data cleaning), section "Clean, step by step".
 
     Halves the memory of the features; float32 keeps about 7 significant digits, which
     is plenty for learning. The value checks (infinite, missing, negative) run before it on
-    the exact values; duplicates are judged after it, on the values models see. The report
-    gives the memory of the columns (deep, without the index) before and after.
+    the exact values; duplicates are judged after it, on the values models see.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A canonical frame.
+    report : CleaningReport, optional
+        Where to record the memory of the columns (deep, without the index) before and
+        after, in MiB.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with float features as float32 and ``label``, ``category``, ``day`` and
+        ``source_file`` as categoricals; same rows.
     """
     return _run_alone(_to_float32, frame, report)
 
@@ -273,13 +398,36 @@ _MARKERS = {
 def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, CleaningReport]:
     """Run every step of :data:`STEPS` in order.
 
-    Chapter 1 (Data cleaning), section "All steps at once".
+    Chapter 1 (Data cleaning), section "Clean, step by step".
 
     The result and the report are those of ``for step in STEPS: frame = step(frame,
     report)``, computed with one copy of the rows instead of one per step that drops rows:
     those steps only mark rows (later steps judge the rows still kept), and the kept rows
     are copied once, before the first step that needs them. With the caller still holding
     the raw frame, the peak memory is about the raw frame plus the clean one.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A raw frame (the publisher's names) or a canonical one from a loader; not changed.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The clean frame, with a fresh index and the input's ``attrs``.
+    report : CleaningReport
+        One record per step.
+
+    Raises
+    ------
+    nidslib.data.rawcsv.DatasetFormatError
+        From the steps of :mod:`nidslib.data.canonical`: clashing column names, an unknown
+        or missing label, a label without a family.
+
+    Warns
+    -----
+    UserWarning
+        :func:`fix_negative_values` drops more than 5 % of one label's rows.
     """
     report = CleaningReport()
     kept = np.ones(len(frame), dtype=bool)

@@ -3,7 +3,7 @@
 Chapter 7 (Model compression) explains every function here; :mod:`nidslib.export` holds
 the other half of the chapter (quantized exports, the runtimes that run them, parity
 checks and measurements). The routes are the ones that work with Keras 3 and TensorFlow
-2.21 (BOOK.md §7):
+2.21:
 
 - **Pruning** is native: ``tensorflow-model-optimization`` refuses Keras 3 models. A mask per
   kernel is a Keras *constraint*, which the optimizer applies after every update inside the
@@ -11,6 +11,31 @@ checks and measurements). The routes are the ones that work with Keras 3 and Ten
   :func:`prune_structured` removes whole filters and units instead, for real speed.
 - **Distillation** uses ``keras.distillation.Distiller`` on the *logits* of the book's softmax
   models (:func:`distill`).
+
+Example
+-------
+A small network pruned both ways: structured pruning halves its layers, magnitude pruning
+zeroes half of each hidden kernel while fine-tuning a copy.
+
+>>> import numpy as np
+>>> from nidslib import models
+>>> rng = np.random.default_rng(0)
+>>> x = rng.normal(size=(300, 8)).astype("float32")
+>>> y = (x[:, 0] > 0).astype("int64") + (x[:, 1] > 0)
+>>> model = models.build_dnn(8, 3, units=(32, 16))
+>>> smaller = prune_structured(model, keep=0.5)
+>>> [layer.units for layer in smaller.layers if isinstance(layer, keras.layers.Dense)]
+[16, 8, 3]
+>>> [round(polynomial_sparsity(s, target=0.8, begin_step=0, end_step=10), 3)
+...  for s in (0, 5, 10)]
+[0.0, 0.7, 0.8]
+>>> pruned = copy_model(model)
+>>> run = prune_magnitude(pruned, (x[:200], y[:200]), (x[200:], y[200:]),
+...                       target_sparsity=0.5, epochs=1, batch_size=200, min_weights=1)
+>>> run.layer_sparsity
+{'dense_1': 0.5, 'dense_2': 0.5}
+>>> sparsity(model), sparsity(pruned, per_layer=True)["class_probabilities"]
+(0.0, 0.0)
 """
 
 from __future__ import annotations
@@ -33,10 +58,22 @@ _WEIGHTED = (layers.Dense, layers.Conv1D, layers.Conv2D)
 
 
 def copy_model(model: keras.Model) -> keras.Model:
-    """A copy of ``model`` with its weights, compiled as ``model`` was (``clone_model``
-    carries the compile settings, with a fresh optimizer). Chapter 7, section "Magnitude
-    pruning": :func:`prune_magnitude` changes the model it is given, so a chapter prunes a
-    copy and keeps the teacher."""
+    """A copy of ``model`` with its weights, compiled as ``model`` was.
+
+    ``clone_model`` carries the compile settings, with a fresh optimizer. Chapter 7 (Model
+    compression), section "Magnitude pruning": :func:`prune_magnitude` changes the model it
+    is given, so a chapter prunes a copy and keeps the teacher.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model to copy.
+
+    Returns
+    -------
+    keras.Model
+        A new model with the same architecture, weights and compile settings.
+    """
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     return copy
@@ -48,9 +85,27 @@ def copy_model(model: keras.Model) -> keras.Model:
 def sparsity(model: keras.Model, per_layer: bool = False):
     """Share of exactly-zero weights in the kernels of the ``Dense``/``Conv`` layers.
 
-    Chapter 7, section "Magnitude pruning". Biases, scaling statistics and recurrent
-    weights are left out: pruning never touches them. ``per_layer=True`` gives
+    Chapter 7 (Model compression), section "Magnitude pruning". Biases, scaling statistics
+    and recurrent weights are left out: pruning never touches them. ``per_layer=True`` gives
     ``{layer name: share}`` instead of the overall share.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model to measure.
+    per_layer : bool, default False
+        Give the share of each layer instead of the overall one.
+
+    Returns
+    -------
+    float or dict
+        The share of zero kernel weights over all ``Dense``/``Conv`` layers, or
+        ``{layer name: share}`` with ``per_layer=True``.
+
+    Raises
+    ------
+    ValueError
+        When the model has no ``Dense``, ``Conv1D`` or ``Conv2D`` layer.
     """
     kernels = {layer.name: np.asarray(layer.kernel) for layer in model.layers
                if isinstance(layer, _WEIGHTED)}
@@ -64,10 +119,37 @@ def sparsity(model: keras.Model, per_layer: bool = False):
 
 def polynomial_sparsity(step: int, *, target: float, begin_step: int, end_step: int,
                         initial: float = 0.0, power: int = 3) -> float:
-    """Zhu & Gupta's gradual schedule: sparsity rises from ``initial`` to ``target`` between
-    ``begin_step`` and ``end_step`` along ``target + (initial - target)(1 - t)^power``, fast
-    at first, slowly at the end, when the remaining weights matter. Chapter 7, section
-    "Magnitude pruning"."""
+    """Zhu & Gupta's gradual pruning schedule: the sparsity to reach at ``step``.
+
+    Sparsity rises from ``initial`` to ``target`` between ``begin_step`` and ``end_step``
+    along ``target + (initial - target)(1 - t)^power``, fast at first, slowly at the end,
+    when the remaining weights matter. Chapter 7 (Model compression), section "Magnitude
+    pruning".
+
+    Parameters
+    ----------
+    step : int
+        The optimizer step.
+    target : float
+        The final sparsity.
+    begin_step, end_step : int
+        The steps where the schedule starts and reaches ``target``.
+    initial : float, default 0.0
+        The sparsity at ``begin_step``.
+    power : int, default 3
+        The exponent of the curve.
+
+    Returns
+    -------
+    float
+        ``initial`` before ``begin_step``, ``target`` from ``end_step`` on, the curve
+        between.
+
+    Raises
+    ------
+    ValueError
+        When ``end_step`` is not greater than ``begin_step``.
+    """
     if end_step <= begin_step:
         raise ValueError(f"end_step must exceed begin_step, got {begin_step}..{end_step}")
     t = min(max((step - begin_step) / (end_step - begin_step), 0.0), 1.0)
@@ -122,8 +204,17 @@ class _Pruner(keras.callbacks.Callback):
 
 @dataclass
 class PruningRun(training.TrainingRun):
-    """A :class:`~nidslib.training.TrainingRun` of :func:`prune_magnitude`, with the masks
-    (``{layer: 0/1 array}``) and the sparsity reached in each pruned layer."""
+    """A :class:`~nidslib.training.TrainingRun` of :func:`prune_magnitude`, with its masks.
+
+    Chapter 7 (Model compression), section "Magnitude pruning".
+
+    Attributes
+    ----------
+    masks : dict
+        ``{layer name: 0/1 array}``, the final mask of each pruned kernel.
+    layer_sparsity : dict
+        ``{layer name: share}``, the share of zero weights reached in each pruned kernel.
+    """
 
     masks: dict = field(default_factory=dict, repr=False)
     layer_sparsity: dict = field(default_factory=dict)
@@ -147,13 +238,49 @@ def prune_magnitude(model: keras.Model, train, val, *, target_sparsity: float = 
                     verbose: int = 0) -> PruningRun:
     """Fine-tune ``model`` in place while zeroing its smallest weights, gradually.
 
-    Chapter 7, section "Magnitude pruning". The kernels of ``layer_names`` (default: every
+    Chapter 7 (Model compression), section "Magnitude pruning". The kernels of
+    ``layer_names`` (default: every
     ``Dense``/``Conv`` layer but the output one with at least ``min_weights`` weights) lose
     their smallest-magnitude weights, per layer, following :func:`polynomial_sparsity` from 0
     to ``target_sparsity`` over the first ``schedule_fraction`` of the ``epochs``, with a new
     mask every ``frequency`` steps; the rest of the epochs fine-tune with the final masks
     fixed. There is no early stopping: restoring an earlier epoch would restore weights
     that were pruned later. ``val`` is only monitored.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model, changed in place (prune a :func:`copy_model` to keep the original).
+    train, val : tuple or Windows
+        ``(x, y)`` training and validation data (see :func:`nidslib.training.xy_arrays`).
+    target_sparsity : float, default 0.8
+        The share of weights each pruned kernel ends with at zero, in [0, 1).
+    epochs : int, default 4
+        Epochs of fine-tuning, all run.
+    schedule_fraction : float, default 0.5
+        The share of the training steps over which sparsity rises, in (0, 1].
+    frequency : int, default 32
+        Steps between mask updates.
+    batch_size : int, default 512
+        The batch size.
+    layer_names : sequence of str, optional
+        The ``Dense``/``Conv`` layers to prune; default as described above.
+    min_weights : int, default 1024
+        The smallest kernel pruned by default (ignored with ``layer_names``).
+    verbose : int, default 0
+        Keras's ``fit`` verbosity.
+
+    Returns
+    -------
+    PruningRun
+        The per-epoch logs, the time taken, the masks and the sparsity of each pruned layer.
+
+    Raises
+    ------
+    ValueError
+        When ``target_sparsity``, ``schedule_fraction``, ``epochs`` or ``frequency`` is out
+        of range, ``layer_names`` names a layer that is not ``Dense``/``Conv``, or no layer
+        is left to prune.
     """
     if not 0.0 <= target_sparsity < 1.0:
         raise ValueError(f"target_sparsity must be in [0, 1), got {target_sparsity}")
@@ -190,13 +317,35 @@ _PASS_THROUGH = (layers.MaxPooling1D, layers.AveragePooling1D, layers.Dropout,
 def prune_structured(model: keras.Model, keep: float = 0.5, *, layer_names=None) -> keras.Model:
     """A smaller copy of ``model`` without the weakest filters and units (by L1 norm).
 
-    Chapter 7, section "Structured pruning". For a chain of ``Dense``/``Conv1D`` layers, such
-    as :func:`nidslib.models.build_cnn` and ``build_dnn`` build: each layer of
-    ``layer_names`` (default: every such layer but the output) keeps the ``keep`` share of
-    its output channels whose kernels have the largest L1 norms (Li et al., 2017), and the
-    next weighted layer loses the matching inputs (through ``Flatten`` too). Unlike
-    magnitude pruning, the result has smaller dense matrices, so it is faster on any
+    Chapter 7 (Model compression), section "Structured pruning". For a chain of
+    ``Dense``/``Conv1D`` layers, such as :func:`nidslib.models.build_cnn` and ``build_dnn``
+    build: each layer of ``layer_names`` (default: every such layer but the output) keeps
+    the ``keep`` share of its output channels whose kernels have the largest L1 norms (Li et
+    al., 2017), and the next weighted layer loses the matching inputs (through ``Flatten``
+    too). Unlike magnitude pruning, the result has smaller dense matrices, so it is faster on any
     runtime. Returns a new model, compiled as ``model`` was; fine-tune it afterwards.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional model made of a chain of ``Dense``/``Conv1D`` layers, with pooling,
+        dropout, activations and ``Flatten`` between them; left unchanged.
+    keep : float, default 0.5
+        The share of output channels kept in each pruned layer, in (0, 1] (at least one).
+    layer_names : sequence of str, optional
+        The layers to prune; default every ``Dense``/``Conv1D`` layer but the output.
+
+    Returns
+    -------
+    keras.Model
+        The smaller model, with the kept weights, compiled as ``model`` was.
+
+    Raises
+    ------
+    ValueError
+        When ``keep`` is out of range, ``layer_names`` includes the output layer or a layer
+        that is not ``Dense``/``Conv1D``, or channels would have to pass through a layer
+        other than pooling, dropout, activation or a ``Flatten`` of (steps, channels).
     """
     if not 0.0 < keep <= 1.0:
         raise ValueError(f"keep must be in (0, 1], got {keep}")
@@ -271,13 +420,14 @@ def distill(teacher: keras.Model, student: keras.Model, train, val, *, temperatu
             learning_rate: float = 1e-3, verbose: int = 0) -> training.TrainingRun:
     """Train ``student`` in place to imitate ``teacher``'s softened class probabilities.
 
-    Chapter 7, section "Distillation". Both are the book's softmax classifiers (e.g.
-    :func:`nidslib.models.build_cnn` and ``build_dnn`` with ``n_classes >= 3``) on the same
-    input; ``train`` and ``val`` are ``(x, y)`` with integer labels. The loss is
+    Chapter 7 (Model compression), section "Distillation". Both are the book's softmax
+    classifiers (e.g. :func:`nidslib.models.build_cnn` and ``build_dnn`` with
+    ``n_classes >= 3``) on the same input; ``train`` and ``val`` are ``(x, y)`` with integer
+    labels. The loss is
     ``alpha * CE(y, student) + (1 - alpha) * T^2 * KL(softmax(z_t / T) || softmax(z_s / T))``
     (Hinton et al., 2015), through ``keras.distillation.Distiller`` with
-    ``LogitsDistillation(temperature, loss=KLDivergence())`` (its default loss leaves the
-    student at chance here, BOOK.md §7).
+    ``LogitsDistillation(temperature, loss=KLDivergence())`` (with its default loss the
+    student stayed at chance on the book's models).
 
     The softmax→logits issue: a temperature divides *logits*, and the book's models output
     probabilities. Each model is wrapped in a view that ends in its head's matrix product
@@ -285,6 +435,40 @@ def distill(teacher: keras.Model, student: keras.Model, train, val, *, temperatu
     afterwards it predicts probabilities as before (:func:`training.predict_scores` works).
     Early stopping on the validation loss (of the same objective) restores the best epoch.
     The teacher is left unchanged.
+
+    Parameters
+    ----------
+    teacher : keras.Model
+        The trained model to imitate, ending in a ``Dense`` softmax layer.
+    student : keras.Model
+        The model to train in place, ending in a ``Dense`` softmax layer, on the same input.
+    train, val : tuple
+        ``(x, y)`` training and validation data, integer labels.
+    temperature : float, default 4.0
+        ``T``, which softens both models' probabilities; positive.
+    alpha : float, default 0.1
+        The weight of the student's own loss on the labels, in [0, 1].
+    epochs : int, default 20
+        The most epochs to train.
+    patience : int, default 5
+        Epochs without a better validation loss before training stops.
+    batch_size : int, default 512
+        The batch size.
+    learning_rate : float, default 1e-3
+        Adam's learning rate.
+    verbose : int, default 0
+        Keras's ``fit`` verbosity.
+
+    Returns
+    -------
+    nidslib.training.TrainingRun
+        The per-epoch logs of the distillation and the epoch restored.
+
+    Raises
+    ------
+    ValueError
+        When ``temperature`` is not positive, ``alpha`` is outside [0, 1], or either model
+        does not end in a ``Dense`` softmax layer.
     """
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")

@@ -1,12 +1,30 @@
 """Evaluation: per-class reports and the book's running results table.
 
-Methodology rule 4 (BOOK.md): every model is judged by per-class recall (detection rate),
-precision and F1, macro-F1, the false-positive rate on benign traffic and the confusion
-matrix, never by accuracy alone. Accuracy is reported too, so the reader can watch it
-flatter a model that misses every rare attack. All numbers come from scikit-learn's metrics;
-this module only arranges them. Explained in chapter 2 (Class imbalance), section
-"Measuring what matters"; the results table is introduced in chapter 3 (CNN) and completed
-in chapter 5 (CNN-LSTM).
+Every model is judged by per-class recall (detection rate), precision and F1, macro-F1, the
+false-positive rate on benign traffic and the confusion matrix, never by accuracy alone
+(evaluation rule 4 of the introduction). Accuracy is reported too, so the reader can watch
+it flatter a model that misses every rare attack. All numbers come from scikit-learn's
+metrics; this module only arranges them. Explained in chapter 2 (Class imbalance), section
+"Measuring what matters"; the results table is introduced in chapter 3 (CNN), section
+"Keeping score", and completed in chapter 5 (CNN-LSTM), section "All models on one split".
+
+Example
+-------
+A model that catches most benign flows and misses the one bot: accuracy looks fine,
+macro-F1 does not.
+
+>>> y_true = ["Benign"] * 6 + ["DoS"] * 3 + ["Bot"]
+>>> y_pred = ["Benign"] * 5 + ["DoS"] * 3 + ["Benign"] * 2
+>>> report = classification_report_frame(y_true, y_pred)
+>>> report["recall"].round(3).to_dict(), report["support"].to_dict()
+({'Benign': 0.833, 'Bot': 0.0, 'DoS': 0.667}, {'Benign': 6, 'Bot': 1, 'DoS': 3})
+>>> summary = report.attrs["summary"]
+>>> [round(summary[k], 3) for k in ("accuracy", "macro_f1", "benign_fpr")]
+[0.7, 0.479, 0.167]
+>>> table = ResultsTable().add("toy model", report, dataset="toy", chapter=2)
+>>> table.to_frame()[["model", "split", "macro_f1", "recall[Bot]"]].round(3)
+       model split  macro_f1  recall[Bot]
+0  toy model  test     0.479          0.0
 """
 
 from __future__ import annotations
@@ -53,7 +71,27 @@ def decode_labels(y, classes=None) -> np.ndarray:
     Keras models predict ids (``proba.argmax(axis=1)``) while reports read best with names;
     ``classes`` is the list behind the ids (e.g. ``LabelEncoder().classes_``). Labels that
     already are names, or ``classes=None``, pass through unchanged. Explained in chapter 3
-    (CNN), section "From scores to labels".
+    (CNN), sections "The data" (the targets become integer family ids) and "Two baselines,
+    and a decision about rebalancing" (reports name them again through ``classes``).
+
+    Parameters
+    ----------
+    y : array_like
+        Class labels, 1-D (a column vector of shape (n, 1) is accepted): integer ids or names.
+    classes : sequence, optional
+        The class names in id order; ``None`` leaves ``y`` as it is.
+
+    Returns
+    -------
+    numpy.ndarray
+        The labels as names when ``y`` holds integer ids and ``classes`` holds names (ids
+        that already are among ``classes`` are kept); otherwise ``y`` as a 1-D array.
+
+    Raises
+    ------
+    ValueError
+        When ``y`` is not 1-D (one-hot rows or a score matrix), or when an id falls outside
+        ``0 .. len(classes) - 1``.
     """
     arr = _as_1d(y)
     if classes is None or not _is_integer_like(arr):
@@ -72,8 +110,21 @@ def resolve_benign_label(benign_label, labels):
     Tries ``benign_label`` exactly, then case-insensitively together with the aliases
     "benign"/"normal" (so "BENIGN", the family "Benign" and NSL-KDD's "normal" all work),
     then, for integer labels, ``0`` (the book's binary convention, and what a
-    ``LabelEncoder`` gives "BENIGN"/"Benign", which sort first). Explained in chapter 2,
-    section "Measuring what matters".
+    ``LabelEncoder`` gives "BENIGN"/"Benign", which sort first). Explained in chapter 2
+    (Class imbalance), section "Measuring what matters".
+
+    Parameters
+    ----------
+    benign_label : str, int or None
+        The name (or id) the caller uses for benign traffic; ``None`` means "no benign
+        class" and returns ``None`` at once.
+    labels : iterable
+        The labels to search, names or integer ids.
+
+    Returns
+    -------
+    object or None
+        The element of ``labels`` that is the benign class, or ``None`` if none matches.
     """
     if benign_label is None:
         return None
@@ -97,6 +148,24 @@ def benign_fpr(y_true, y_pred, benign_label="Benign") -> float:
     The number a security team pays for: at a million benign flows a day, 1 % is ten
     thousand alerts. NaN without benign flows. Explained in chapter 2 (Class imbalance),
     section "Measuring what matters".
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        True and predicted labels, 1-D, of equal length.
+    benign_label : str or int, default "Benign"
+        The benign class, found as :func:`resolve_benign_label` finds it.
+
+    Returns
+    -------
+    float
+        The false-positive rate on benign flows, in [0, 1]; NaN when there is no benign
+        class or no truly benign flow.
+
+    Raises
+    ------
+    ValueError
+        When ``y_true`` or ``y_pred`` is not 1-D.
     """
     y_true, y_pred = _as_1d(y_true), _as_1d(y_pred)
     benign = resolve_benign_label(benign_label, unique_labels(y_true, y_pred))
@@ -109,8 +178,25 @@ def benign_fpr(y_true, y_pred, benign_label="Benign") -> float:
 
 
 def default_labels(y_true, y_pred, classes=None, benign_label="Benign") -> list:
-    """Row order of reports and confusion matrices: ``classes`` if given, then any other
-    label seen, sorted; the benign class always first. Explained in chapter 2."""
+    """Row order of reports and confusion matrices, benign first.
+
+    ``classes`` if given, then any other label seen, sorted; the benign class always first.
+    Explained in chapter 2 (Class imbalance), section "Measuring what matters".
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        True and predicted labels.
+    classes : sequence, optional
+        The model's classes, kept in their order even when absent from both label arrays.
+    benign_label : str or int, default "Benign"
+        The benign class, moved to the front (see :func:`resolve_benign_label`).
+
+    Returns
+    -------
+    list
+        Every label, each once, in display order.
+    """
     seen = list(unique_labels(y_true, y_pred))
     labels = seen if classes is None else [*np.asarray(classes).tolist(), *seen]
     labels = list(dict.fromkeys(labels))
@@ -128,7 +214,36 @@ def score_matrix(y_score, classes, labels, benign):
     """Scores as an (n, k) matrix in ``classes`` order, and the attack column if binary.
 
     A binary problem (1-D attack scores, or two columns one of which is benign) is judged
-    by its attack column, so a sigmoid and a two-way softmax give the same summary.
+    by its attack column, so a sigmoid and a two-way softmax give the same summary. Used by
+    :func:`classification_report_frame` and the curves of :mod:`nidslib.plots`.
+
+    Parameters
+    ----------
+    y_score : array_like
+        An (n, k) score matrix whose columns are ``classes``, or for a binary problem the
+        attack score as a 1-D array (or an (n, 1) column).
+    classes : sequence or None
+        The classes behind the score columns, in order; ``None`` takes ``labels``.
+    labels : sequence
+        The labels of the report, used when ``classes`` is ``None``.
+    benign : object or None
+        The benign class (as :func:`resolve_benign_label` returns it), or ``None``.
+
+    Returns
+    -------
+    scores : numpy.ndarray
+        The (n, k) float matrix; 1-D attack scores become ``[1 - s, s]``.
+    classes : list
+        The classes of the columns; for 1-D scores, benign first.
+    attack : int or None
+        The column of the attack class in a binary problem with a benign class, else
+        ``None``.
+
+    Raises
+    ------
+    ValueError
+        When 1-D scores come with other than two classes, or when the number of score
+        columns differs from the number of classes.
     """
     scores = np.asarray(y_score, dtype=float)
     if scores.ndim == 2 and scores.shape[1] == 1:
@@ -250,6 +365,36 @@ def classification_report_frame(y_true, y_pred, *, labels=None, benign_label="Be
     Macro averages cover the classes seen in ``y_true`` or ``y_pred``. Show it with
     ``pd.Series(report.attrs["summary"])``. Explained in chapter 2 (Class imbalance),
     section "Measuring what matters".
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        True and predicted labels, 1-D, of equal length: names, or integer ids named by
+        ``classes``.
+    labels : sequence, optional
+        The rows and their order; default :func:`default_labels` (the model's classes,
+        even those absent from this split, benign first).
+    benign_label : str or int, default "Benign"
+        The benign class, for ``benign_fpr`` and ``attack_detection_rate``; found as
+        :func:`resolve_benign_label` finds it.
+    y_score : array_like, optional
+        Scores for the ROC-AUC and average-precision columns, shaped as above.
+    classes : sequence, optional
+        The class names in id order: they name integer labels and the score columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``precision``, ``recall``, ``f1``, ``support`` (and with ``y_score``
+        ``roc_auc``, ``average_precision``), indexed by class, with the summary dict in
+        ``attrs["summary"]``.
+
+    Raises
+    ------
+    ValueError
+        When a label array is not 1-D, an id falls outside ``classes``, ``y_true`` and
+        ``y_pred`` (or ``y_score``) differ in length, or ``y_score`` does not match
+        ``classes`` (see :func:`score_matrix`).
     """
     frame, summary = _report(y_true, y_pred, labels, benign_label, y_score, classes)
     frame.attrs["summary"] = summary
@@ -262,6 +407,23 @@ def summary_metrics(y_true, y_pred, *, labels=None, benign_label="Benign", y_sco
 
     For assertion cells and the results table, where the per-class rows are not needed.
     Explained in chapter 2 (Class imbalance), section "Measuring what matters".
+
+    Parameters
+    ----------
+    y_true, y_pred, labels, benign_label, y_score, classes
+        As in :func:`classification_report_frame`.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``macro_precision``, ``macro_recall``, ``macro_f1``, ``weighted_f1``,
+        ``benign_fpr``, ``attack_detection_rate``, ``n_samples``, and with ``y_score``
+        ``roc_auc`` and ``average_precision``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`classification_report_frame`.
     """
     return _report(y_true, y_pred, labels, benign_label, y_score, classes)[1]
 
@@ -292,6 +454,17 @@ class ResultsTable:
     ``flows_per_second``, ``n_samples``, ``notes``, then extras in the order first added.
     Introduced in chapter 3 (CNN), section "Keeping score"; used in chapter 5 (CNN-LSTM),
     section "All models on one split".
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame, optional
+        Rows to start from (e.g. a saved table read back); missing cells are left out of
+        each row.
+
+    Raises
+    ------
+    ValueError
+        When ``frame`` lacks one of the key columns ``model``, ``dataset``, ``split``.
     """
 
     def __init__(self, frame: pd.DataFrame | None = None):
@@ -313,6 +486,43 @@ class ResultsTable:
         ``report`` is a :func:`classification_report_frame` result (its summary and
         per-class recalls are taken) or a plain mapping of summary metrics. ``extra``
         keywords become columns of their own (e.g. ``size_bytes=86_824``).
+
+        Parameters
+        ----------
+        model : str
+            The model's name, part of the row's key.
+        report : pandas.DataFrame or Mapping
+            A :func:`classification_report_frame` result, or a mapping of summary metrics
+            (only the known metric names and ``n_samples`` are taken from it).
+        dataset : str, default ""
+            The dataset, part of the key.
+        split : str, default "test"
+            The split the model was scored on, part of the key.
+        chapter : optional
+            The chapter that adds the row (stored as text).
+        parameters : int, optional
+            The model's parameter count.
+        train_seconds : float, optional
+            Training time in seconds.
+        flows_per_second : float, optional
+            Inference throughput.
+        notes : str, default ""
+            Free text.
+        **extra
+            Further columns; missing values (``None``, NaN) are left out.
+
+        Returns
+        -------
+        ResultsTable
+            ``self``, so calls can be chained.
+
+        Raises
+        ------
+        ValueError
+            When a DataFrame ``report`` has no ``attrs["summary"]`` (a derived copy), or an
+            ``extra`` keyword reuses the name of a standard column.
+        TypeError
+            When ``report`` is neither a DataFrame nor a mapping.
         """
         if isinstance(report, pd.DataFrame):
             if "summary" not in report.attrs:
@@ -349,7 +559,14 @@ class ResultsTable:
         self._rows.append(row)
 
     def columns(self) -> list[str]:
-        """Column names in display order (see the class docstring)."""
+        """Column names in display order (see the class docstring).
+
+        Returns
+        -------
+        list of str
+            The key, ``chapter``, the metrics, the ``recall[<class>]`` columns, the fixed
+            tail, then the extras; only columns some row fills.
+        """
         used = {c for row in self._rows for c in row}  # a replaced row may leave columns empty
         seen = [c for c in self._seen if c in used]
         recalls = [c for c in seen if _is_recall(c)]
@@ -358,7 +575,15 @@ class ResultsTable:
         return [*_FRONT, *_METRICS, *recalls, *_TAIL, *extras]
 
     def to_frame(self) -> pd.DataFrame:
-        """The table as a DataFrame, one row per (model, dataset, split)."""
+        """The table as a DataFrame, one row per (model, dataset, split).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns in :meth:`columns` order, with fixed dtypes: text for the key,
+            ``chapter`` and ``notes``, nullable integers for ``parameters`` and
+            ``n_samples``, floats for metrics, timings and recalls.
+        """
         columns = self.columns()
         frame = pd.DataFrame.from_records(self._rows, columns=columns)
         for c in columns:
@@ -381,7 +606,24 @@ class ResultsTable:
         return self.to_frame()._repr_html_()
 
     def save(self, path) -> Path:
-        """Write the table to ``.parquet`` (exact dtypes) or ``.csv``; returns the path."""
+        """Write the table to ``.parquet`` (exact dtypes) or ``.csv``; returns the path.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file; its suffix (``.parquet``, ``.pq`` or ``.csv``) picks the format, and
+            missing parent folders are created.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Raises
+        ------
+        ValueError
+            When the suffix is none of the above.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         frame = self.to_frame()
@@ -395,8 +637,30 @@ class ResultsTable:
 
     @classmethod
     def load(cls, path, *, missing_ok: bool = False) -> ResultsTable:
-        """Read a saved table; ``missing_ok`` gives an empty one for a missing file, so a
-        chapter also runs before the chapters that precede it have written the file."""
+        """Read a saved table (``.parquet``, ``.pq`` or ``.csv``).
+
+        ``missing_ok`` gives an empty table for a missing file, so a chapter also runs
+        before the chapters that precede it have written the file.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file written by :meth:`save`.
+        missing_ok : bool, default False
+            Return an empty table when ``path`` does not exist.
+
+        Returns
+        -------
+        ResultsTable
+
+        Raises
+        ------
+        ValueError
+            When the suffix is not ``.parquet``, ``.pq`` or ``.csv``, or the file lacks a
+            key column.
+        FileNotFoundError
+            When ``path`` does not exist and ``missing_ok`` is False.
+        """
         path = Path(path)
         if missing_ok and not path.exists():
             return cls()

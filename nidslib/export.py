@@ -2,7 +2,7 @@
 
 Chapter 7 (Model compression) explains every function here; :mod:`nidslib.compression`
 makes the smaller models this module exports. The routes are the ones that work with
-Keras 3 and TensorFlow 2.21 (BOOK.md §7); the ones that crash are not offered:
+Keras 3 and TensorFlow 2.21; the ones that crash are not offered:
 
 - TFLite float32, float16, dynamic-range and full-int8 exports for feed-forward models
   (:func:`export_tflite`); ONNX for everything, recurrent models included
@@ -11,6 +11,32 @@ Keras 3 and TensorFlow 2.21 (BOOK.md §7); the ones that crash are not offered:
 - Every export runs through a runner with ``predict_scores`` (:class:`TFLiteRunner`,
   :class:`ONNXRunner`, one thread each) and is checked against the Keras model
   (:func:`check_parity`); :func:`measure` gives the row of chapter 7's table.
+
+Example
+-------
+A tiny network exported to TFLite and checked against itself, then a broken "export" (its
+score columns swapped) that the parity check catches.
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> from nidslib import models, training
+>>> x = np.random.default_rng(0).normal(size=(300, 8)).astype("float32")
+>>> model = models.build_dnn(8, 3, units=(16,))
+>>> path = export_tflite(model, os.path.join(tempfile.mkdtemp(), "dnn.tflite"))
+>>> runner = TFLiteRunner(path)
+>>> runner.predict_scores(x).shape
+(300, 3)
+>>> check_parity(training.predict_scores(model, x), runner.predict_scores(x))["n"]
+300
+>>> sorted(file_sizes(path))
+['gzip_bytes', 'size_bytes']
+>>> reference = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+>>> parity(reference, reference[:, ::-1])
+{'n': 3, 'agreement': 0.0, 'max_abs_diff': 0.8}
+>>> check_parity(reference, reference[:, ::-1], name="swapped")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+    ...
+nidslib.export.ParityError: swapped fails parity with its Keras model on 3 inputs: ...
 """
 
 from __future__ import annotations
@@ -43,8 +69,14 @@ _QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
 def use_one_core() -> None:
     """Run TensorFlow on one thread, so Keras timings compare with the one-thread runners.
 
-    Chapter 7, section "Why compression matters". Call it before TensorFlow runs anything
-    (before the first model is built); afterwards TensorFlow refuses, and so does this.
+    Chapter 7 (Model compression), section "Why compression matters for an IDS". Call it
+    before TensorFlow runs anything (before the first model is built); afterwards
+    TensorFlow refuses, and so does this.
+
+    Raises
+    ------
+    RuntimeError
+        When TensorFlow has already been initialised (a model built, an op run).
     """
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1)
@@ -78,7 +110,8 @@ def _check_feed_forward(model):
     if recurrent:
         raise ValueError(f"export_tflite does not convert recurrent layers {recurrent}: with a "
                          "variable batch TFLite fails, and its batch-1 loops break int8 "
-                         "calibration (BOOK.md §7); use export_onnx for recurrent models")
+                         "calibration (measured with tensorflow 2.21); use export_onnx for recurrent "
+                         "models")
 
 
 # The elementwise ops of the in-model scaling (SignedLog1p, Normalization): kept in float32 by
@@ -91,16 +124,44 @@ def export_tflite(model: keras.Model, path, quantization: str = "float32",
                   calibration_samples: int = 500, seed: int = 0) -> Path:
     """Convert a feed-forward Keras model to a TFLite file; returns its path.
 
-    Chapter 7, section "Quantization". ``quantization``: ``"float32"`` (plain conversion),
-    ``"float16"`` (weights stored in half precision), ``"dynamic"`` (int8 weights, float
-    activations) or ``"int8"`` (weights *and* activations in int8, calibrated on
-    ``calibration_samples`` rows drawn from ``representative``, which must be training
-    inputs). Inputs and outputs stay float32. With ``float_front=True`` the in-model scaling
-    (the ops in :data:`FLOAT_FRONT_OPS`) stays float32 and int8 starts at the standardized
-    features; ``False`` quantizes every op, the raw input included, with one scale for
-    features that span nine orders of magnitude: chapter 7 shows the parity check catch
-    it. The batch dimension stays variable. Recurrent models raise a ValueError (use
-    :func:`export_onnx`).
+    Chapter 7 (Model compression), section "Quantization". ``quantization``: ``"float32"``
+    (plain conversion), ``"float16"`` (weights stored in half precision), ``"dynamic"``
+    (int8 weights, float activations) or ``"int8"`` (weights *and* activations in int8,
+    calibrated on ``calibration_samples`` rows drawn from ``representative``, which must be
+    training inputs). Inputs and outputs stay float32. With ``float_front=True`` the
+    in-model scaling (the ops in :data:`FLOAT_FRONT_OPS`) stays float32 and int8 starts at
+    the standardized features; ``False`` quantizes every op, the raw input included, with
+    one scale for features that span nine orders of magnitude: chapter 7 shows the parity
+    check catch it. The batch dimension stays variable. Recurrent models raise a ValueError
+    (use :func:`export_onnx`).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A feed-forward model (no recurrent layer).
+    path : str or Path
+        The ``.tflite`` file to write (replaced if it exists).
+    quantization : {"float32", "float16", "dynamic", "int8"}, default "float32"
+        The conversion, as above.
+    representative : array_like, optional
+        Training inputs to calibrate ``"int8"`` on; required for it, ignored otherwise.
+    float_front : bool, default True
+        For ``"int8"``: keep the in-model scaling in float32.
+    calibration_samples : int, default 500
+        For ``"int8"``: how many rows of ``representative`` calibrate (all if fewer).
+    seed : int, default 0
+        For ``"int8"``: the seed that draws the calibration rows.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        When ``quantization`` is unknown, ``"int8"`` comes without ``representative``, or
+        the model has a recurrent layer.
     """
     if quantization not in _QUANTIZATIONS:
         raise ValueError(f"quantization must be one of {_QUANTIZATIONS}, got {quantization!r}")
@@ -139,12 +200,28 @@ def export_tflite(model: keras.Model, path, quantization: str = "float32",
 def export_onnx(model: keras.Model, path, *, opset: int | None = None) -> Path:
     """Convert a Keras model (recurrent ones included) to an ONNX file; returns its path.
 
-    Chapter 7, section "Quantization", and the route for the LSTM models of chapters 4 to 6
-    (BOOK.md §7): the batch stays variable and onnxruntime runs the graph. This is what
+    Chapter 7 (Model compression), sections "Quantization" and "Recurrent models: the ONNX
+    route": the route for the LSTM models of chapters 4 to 6, which TFLite does not convert
+    with a variable batch; here the batch stays variable and onnxruntime runs the graph.
+    This is what
     ``model.export(path, format="onnx")`` does (tf2onnx on the traced call), plus one
     repair: tensors the model holds as constants (the book's ``Normalization`` statistics)
     come out of tf2onnx as extra graph *inputs*; they are turned back into initializers
     holding their values, so the file needs only the model's real input.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any Keras model with one input.
+    path : str or Path
+        The ``.onnx`` file to write (replaced if it exists).
+    opset : int, optional
+        The ONNX opset; default tf2onnx's.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     import tf2onnx
     # Keras has no public route to this patch (tf2onnx's fixes for current NumPy and
@@ -176,9 +253,22 @@ def export_onnx(model: keras.Model, path, *, opset: int | None = None) -> Path:
 
 
 def quantize_keras(model: keras.Model) -> keras.Model:
-    """A copy of ``model`` after Keras's own ``quantize("int8")``. Chapter 7, section
-    "Quantization". Only ``Dense`` layers are quantized (BOOK.md §7); the copy runs in
-    Keras and cannot be converted to TFLite. ``model`` itself is left unchanged."""
+    """A copy of ``model`` after Keras's own ``quantize("int8")``.
+
+    Chapter 7 (Model compression), section "Quantization". Only ``Dense`` layers are
+    quantized; the copy runs in Keras and cannot be converted to TFLite. ``model`` itself
+    is left unchanged.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model to quantize a copy of.
+
+    Returns
+    -------
+    keras.Model
+        The quantized copy, compiled as ``model`` was.
+    """
     copy = copy_model(model)
     with _quiet():
         copy.quantize("int8")
@@ -186,9 +276,19 @@ def quantize_keras(model: keras.Model) -> keras.Model:
 
 
 class TFLiteRunner:
-    """Runs a TFLite file with ``tf.lite.Interpreter`` on ``num_threads`` threads (1: one
-    core). Chapter 7, section "Quantization". ``predict_scores(x)`` gives what the Keras
-    model's :func:`training.predict_scores` gives."""
+    """Runs a TFLite file with ``tf.lite.Interpreter`` on ``num_threads`` threads.
+
+    One thread (the default) is one core. Chapter 7 (Model compression), section
+    "Quantization". ``predict_scores(x)`` gives what the Keras model's
+    :func:`training.predict_scores` gives.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file written by :func:`export_tflite`.
+    num_threads : int, default 1
+        The interpreter's threads.
+    """
 
     def __init__(self, path, num_threads: int = 1):
         self.path = Path(path)
@@ -200,7 +300,19 @@ class TFLiteRunner:
         self._shape = None
 
     def run_batch(self, batch):
-        """The model's raw output for one float32 batch (what :func:`measure` times)."""
+        """The model's raw output for one float32 batch (what :func:`measure` times).
+
+        Parameters
+        ----------
+        batch : numpy.ndarray
+            float32 inputs, batch first; the input tensor is resized when the shape
+            changes.
+
+        Returns
+        -------
+        numpy.ndarray
+            The model's output for ``batch``.
+        """
         if self._shape != batch.shape:  # resizing costs, so only when the batch changes
             self.interpreter.resize_tensor_input(self._input["index"], batch.shape)
             with _quiet():  # the first allocation announces the XNNPACK delegate
@@ -213,13 +325,37 @@ class TFLiteRunner:
         return self.interpreter.get_tensor(self._output["index"])
 
     def predict_scores(self, x, batch_size: int = 4096) -> np.ndarray:
+        """Class scores for ``x``, as :func:`training.predict_scores` gives them.
+
+        Parameters
+        ----------
+        x : array_like
+            The model's inputs, batch first.
+        batch_size : int, default 4096
+            Rows per call of :meth:`run_batch`.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n, k) class probabilities, or a 1-D attack score for a one-unit sigmoid head.
+        """
         parts = training.in_batches(self.run_batch, x, batch_size)
         return training.squeeze_scores(np.concatenate(parts))
 
 
 class ONNXRunner:
     """Runs an ONNX file with onnxruntime on ``num_threads`` threads (1: one core).
-    Chapter 7, section "Quantization"; same ``predict_scores`` as :class:`TFLiteRunner`."""
+
+    Chapter 7 (Model compression), sections "Quantization" and "Recurrent models: the ONNX
+    route"; same ``predict_scores`` as :class:`TFLiteRunner`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file written by :func:`export_onnx`.
+    num_threads : int, default 1
+        onnxruntime's intra- and inter-op threads.
+    """
 
     def __init__(self, path, num_threads: int = 1):
         import onnxruntime
@@ -233,10 +369,35 @@ class ONNXRunner:
         self._name = self.session.get_inputs()[0].name
 
     def run_batch(self, batch):
-        """The model's raw output for one float32 batch (what :func:`measure` times)."""
+        """The model's raw output for one float32 batch (what :func:`measure` times).
+
+        Parameters
+        ----------
+        batch : numpy.ndarray
+            float32 inputs, batch first.
+
+        Returns
+        -------
+        numpy.ndarray
+            The model's output for ``batch``.
+        """
         return self.session.run(None, {self._name: batch})[0]
 
     def predict_scores(self, x, batch_size: int = 4096) -> np.ndarray:
+        """Class scores for ``x``, as :func:`training.predict_scores` gives them.
+
+        Parameters
+        ----------
+        x : array_like
+            The model's inputs, batch first.
+        batch_size : int, default 4096
+            Rows per call of :meth:`run_batch`.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n, k) class probabilities, or a 1-D attack score for a one-unit sigmoid head.
+        """
         parts = training.in_batches(self.run_batch, x, batch_size)
         return training.squeeze_scores(np.concatenate(parts))
 
@@ -245,14 +406,36 @@ class ONNXRunner:
 
 
 class ParityError(AssertionError):
-    """An exported model disagrees with the Keras model it came from."""
+    """An exported model disagrees with the Keras model it came from.
+
+    Raised by :func:`check_parity`; an ``AssertionError``, so a chapter's check fails like
+    an assertion. Chapter 7 (Model compression), section "Quantization".
+    """
 
 
 def parity(reference_scores, scores) -> dict:
     """How closely an export's scores follow the Keras model's on the same inputs.
 
-    Chapter 7, section "Parity". Returns ``agreement`` (share of inputs with the same
-    predicted class), ``max_abs_diff`` (largest absolute difference of any score) and ``n``.
+    Chapter 7 (Model compression), section "Quantization". Returns ``agreement`` (share of
+    inputs with the same predicted class), ``max_abs_diff`` (largest absolute difference of
+    any score) and ``n``.
+
+    Parameters
+    ----------
+    reference_scores : array_like
+        The Keras model's scores (:func:`training.predict_scores`).
+    scores : array_like
+        The export's scores on the same inputs, of the same shape.
+
+    Returns
+    -------
+    dict
+        ``n``, ``agreement`` and ``max_abs_diff``.
+
+    Raises
+    ------
+    ValueError
+        When the shapes differ or there are no scores.
     """
     reference, scores = np.asarray(reference_scores), np.asarray(scores)
     if reference.shape != scores.shape:
@@ -268,9 +451,35 @@ def parity(reference_scores, scores) -> dict:
 
 def check_parity(reference_scores, scores, *, min_agreement: float = 0.99,
                  max_abs_diff: float = 0.05, name: str = "export") -> dict:
-    """:func:`parity`, raising :class:`ParityError` when the export is off: agreement below
-    ``min_agreement`` or a score off by more than ``max_abs_diff``. Chapter 7, section
-    "Parity". Float exports match to about 1e-6; int8 ones need looser bounds."""
+    """:func:`parity`, raising :class:`ParityError` when the export is off.
+
+    Off means agreement below ``min_agreement`` or a score off by more than
+    ``max_abs_diff``. Chapter 7 (Model compression), section "Quantization". Float exports
+    match to about 1e-6; int8 ones need looser bounds.
+
+    Parameters
+    ----------
+    reference_scores, scores : array_like
+        As in :func:`parity`.
+    min_agreement : float, default 0.99
+        The smallest share of inputs with the same predicted class.
+    max_abs_diff : float, default 0.05
+        The largest absolute score difference allowed.
+    name : str, default "export"
+        The export's name, for the error message.
+
+    Returns
+    -------
+    dict
+        :func:`parity`'s result, when within the bounds.
+
+    Raises
+    ------
+    ParityError
+        When the agreement or the largest score difference is out of bounds.
+    ValueError
+        As :func:`parity`.
+    """
     result = parity(reference_scores, scores)
     if result["agreement"] < min_agreement or result["max_abs_diff"] > max_abs_diff:
         raise ParityError(f"{name} fails parity with its Keras model on {result['n']} inputs: "
@@ -281,8 +490,26 @@ def check_parity(reference_scores, scores, *, min_agreement: float = 0.99,
 
 
 def file_sizes(path) -> dict:
-    """``size_bytes`` of a file and ``gzip_bytes``, its size gzipped (level 9): zeros left
-    by pruning cost as much as any weight on disk and almost nothing gzipped. Chapter 7."""
+    """``size_bytes`` of a file and ``gzip_bytes``, its size gzipped (level 9).
+
+    Zeros left by pruning cost as much as any weight on disk and almost nothing gzipped.
+    Chapter 7 (Model compression), section "The comparison".
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to measure.
+
+    Returns
+    -------
+    dict
+        ``{"size_bytes": int, "gzip_bytes": int}``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    """
     content = Path(path).read_bytes()
     return {"size_bytes": len(content), "gzip_bytes": len(gzip.compress(content, 9, mtime=0))}
 
@@ -304,13 +531,44 @@ def measure(model, x, y, *, classes, benign_label="Benign", batch_size: int = 40
             repeats: int = 3, single_calls: int = 200) -> dict:
     """One row of chapter 7's comparison for a Keras model or a runner.
 
-    Chapter 7, section "The comparison". ``model`` is a ``keras.Model`` (timed through
-    :func:`training.inference_speed`'s traced call; its file is a ``.keras`` file saved for
-    the purpose) or a :class:`TFLiteRunner`/:class:`ONNXRunner`
-    (its own file). Returns ``size_bytes``, ``gzip_bytes``, ``latency_ms@1`` (median of
+    Chapter 7 (Model compression), section "The comparison". ``model`` is a ``keras.Model``
+    (timed through :func:`training.inference_speed`'s traced call; its file is a ``.keras``
+    file saved for the purpose) or a :class:`TFLiteRunner`/:class:`ONNXRunner` (its own
+    file). Returns ``size_bytes``, ``gzip_bytes``, ``latency_ms@1`` (median of
     ``single_calls`` single-flow calls), ``flows_per_s@<batch_size>`` (best of
     ``repeats``), ``macro_f1`` and one ``recall[<family>]`` per class on ``(x, y)``. The
     thread count is the runner's (1) or TensorFlow's setting for Keras models.
+
+    Parameters
+    ----------
+    model : keras.Model, TFLiteRunner or ONNXRunner
+        What to measure.
+    x : array_like
+        Test inputs.
+    y : array_like
+        Their true labels (integer ids named by ``classes``, or names).
+    classes : sequence
+        The class names in score-column order.
+    benign_label : str, default "Benign"
+        The benign class.
+    batch_size : int, default 4096
+        The batch size of the throughput measurement.
+    repeats : int, default 3
+        Throughput runs; the best counts.
+    single_calls : int, default 200
+        Single-flow calls for the latency median.
+
+    Returns
+    -------
+    dict
+        ``size_bytes``, ``gzip_bytes``, ``latency_ms@1``, ``flows_per_s@<batch_size>``,
+        ``macro_f1`` and ``recall[<class>]`` per class.
+
+    Raises
+    ------
+    ValueError
+        When ``x`` and ``y`` are empty or differ in length, or ``model`` is none of the
+        three kinds.
     """
     if len(x) != len(y) or not len(x):
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)}, {len(y)}")

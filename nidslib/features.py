@@ -1,4 +1,4 @@
-"""Flow features as NumPy arrays: the two rules several stages share.
+"""Flow features as NumPy arrays: the rules several stages share.
 
 - :func:`signed_log1p`: the signed log that chapter 2's pipelines apply before scaling and
   that every network applies in its first layer (:class:`nidslib.layers.SignedLog1p`);
@@ -76,14 +76,16 @@ def real_flows(x) -> np.ndarray:
 def row_hashes(frame: pd.DataFrame, columns, chunk: int = 1 << 18) -> np.ndarray:
     """A 64-bit hash of each row over ``columns`` (pandas' ``hash_pandas_object``).
 
-    Chapter 1 (Data cleaning), section "Duplicates". Equal rows get equal hashes; two
-    different rows share one only by collision (about one chance in 10^7 among 2.83 M
-    rows). Hashed 262,144 rows at a time, which keeps the work in the CPU cache and takes
-    half the time of one call on 2.83 M rows; the hashes do not depend on ``chunk``.
+    Chapter 1 (Data cleaning), section "Find the quirks", counts duplicates with these
+    hashes. Equal rows get equal hashes; two different rows share one only by collision
+    (about one chance in 10^7 among 2.83 M rows). Hashed 262,144 rows at a time, which
+    keeps the work in the CPU cache and takes half the time of one call on 2.83 M rows; the
+    hashes do not depend on ``chunk``.
 
     Parameters
     ----------
     frame : pandas.DataFrame
+        The rows to hash.
     columns : list of str
         The columns compared, in order.
     chunk : int

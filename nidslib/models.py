@@ -1,27 +1,45 @@
 """The book's Keras models: DNN, 1-D CNN, LSTM and CNN-LSTM, built with the functional API.
 
-Every builder returns a compiled :class:`keras.Model` with a name, its seed paper's
-architecture as defaults and every size a parameter. The models take **raw flow features**
-and scale them themselves, in two layers at the bottom of the network
-(:func:`nidslib.layers.scaled_inputs`):
+Every builder returns a compiled :class:`keras.Model` with a name, as defaults the
+architecture of the published model its chapter compares against, and every size a
+parameter. The models take **raw flow features** and scale them themselves, in two layers at
+the bottom of the network (:func:`nidslib.layers.scaled_inputs`):
 
-1. :class:`~nidslib.layers.SignedLog1p`, ``sign(x) * log(1 + |x|)``: flow features span ten orders of
-   magnitude (bytes per second up to 1e9, flags 0 or 1) and are heavy-tailed; the log
-   brings them to a few units while keeping CICFlowMeter's ``-1`` codes apart from 0;
+1. :class:`~nidslib.layers.SignedLog1p`, ``sign(x) * log(1 + |x|)``: flow features span ten
+   orders of magnitude (bytes per second up to 1e9, flags 0 or 1) and are heavy-tailed; the
+   log brings them to a few units while keeping CICFlowMeter's ``-1`` codes apart from 0;
 2. a :class:`keras.layers.Normalization` whose mean and variance are *fixed* numbers
-   computed by :func:`fit_scaling` on the **training split only** (BOOK rule 3) and stored
-   in the model, so that validation, test and deployed traffic are scaled with training
-   statistics and a saved model needs no separate scaler.
+   computed by :func:`fit_scaling` on the **training split only** (evaluation rule 3 of the
+   introduction) and stored in the model, so that validation, test and deployed traffic are
+   scaled with training statistics and a saved model needs no separate scaler.
 
 Sequence models skip padding: a window padded at its start
 (:func:`nidslib.sequences.make_windows`) carries all-zero raw flows there, which no real
 flow is. The LSTM starts with ``Masking(0.0)``, whose mask Keras passes along to the LSTMs;
-the CNN-LSTM's convolutions cannot pass a mask, so it computes one (:class:`~nidslib.layers.PaddingMask`)
-and hands it to its LSTM directly. Binary models (``n_classes=2``) end in
-one sigmoid unit (the attack probability), multi-class models in a softmax; both are
-compiled with Adam, ``steps_per_execution=32`` (1.5–2x faster on a CPU) and no XLA.
-Explained in chapter 3 (CNN) for the DNN and CNN, chapter 4 (LSTM) and chapter 5
-(CNN-LSTM).
+the CNN-LSTM's convolutions cannot pass a mask, so it computes one
+(:class:`~nidslib.layers.PaddingMask`) and hands it to its LSTM directly. Binary models
+(``n_classes=2``) end in one sigmoid unit (the attack probability), multi-class models in a
+softmax; both are compiled with Adam, ``steps_per_execution=32`` (1.5–2x faster on a CPU)
+and no XLA. Explained in chapter 3 (CNN) for the DNN and CNN, chapter 4 (LSTM) and chapter
+5 (CNN-LSTM).
+
+Example
+-------
+No training: build a small CNN with the scaling fitted on 200 random training flows.
+
+>>> import numpy as np
+>>> x_train = np.random.default_rng(0).lognormal(size=(200, 6)).astype("float32")
+>>> scaling = fit_scaling(x_train)
+>>> len(scaling["mean"]), len(scaling["variance"])
+(6, 6)
+>>> model = build_cnn(6, 3, filters=(4,), dense_units=8, scaling=scaling)
+>>> [layer.name for layer in model.layers]  # doctest: +NORMALIZE_WHITESPACE
+['flow', 'signed_log', 'standardize', 'as_signal', 'conv_1', 'pool_1', 'flatten', 'dense',
+ 'dropout', 'class_probabilities']
+>>> tuple(model(x_train[:5]).shape)
+(5, 3)
+>>> build_lstm(10, 6, 2, units=(8,)).output_shape  # binary: one attack probability
+(None, 1)
 """
 
 from __future__ import annotations
@@ -39,10 +57,26 @@ __all__ = ["build_cnn", "build_cnn_lstm", "build_dnn", "build_lstm", "fit_scalin
 def fit_scaling(x_train) -> dict:
     """Per-feature mean and variance of :func:`signed_log1p` of the *training* features.
 
-    Chapter 3 (CNN), section "Scaling inside the model". ``x_train`` is (flows, features) or
-    (windows, length, features); statistics are over every axis but the last, skipping
-    all-zero padded flows. Pass the result as ``scaling=`` to any builder; ``None`` there
-    skips the normalisation (tests, or inputs scaled beforehand).
+    Chapter 3 (CNN), section "Scaling inside the model". Statistics are over every axis but
+    the last, skipping all-zero padded flows. Pass the result as ``scaling=`` to any
+    builder; ``None`` there skips the normalisation (tests, or inputs scaled beforehand).
+    Fitted on the training split only (evaluation rule 3 of the introduction).
+
+    Parameters
+    ----------
+    x_train : array-like
+        Raw training features, (flows, features) or (windows, length, features).
+
+    Returns
+    -------
+    dict
+        ``{"mean": [...], "variance": [...]}``, one float32 value per feature as plain
+        lists; a constant feature gets variance 1, so it is scaled to 0.
+
+    Raises
+    ------
+    ValueError
+        If every flow of ``x_train`` is all zero (padding), or there is none.
     """
     x = np.asarray(x_train, dtype=np.float32)
     flows = x.reshape(-1, x.shape[-1])
@@ -75,6 +109,20 @@ def _compiled(inputs, outputs, name: str, n_classes: int, learning_rate: float,
 
 
 def layer_sizes(value) -> tuple[int, ...]:
+    """A layer-size argument as a tuple of ints: ``64`` -> ``(64,)``, ``[64, 32]`` -> ``(64, 32)``.
+
+    Lets every builder take one size or a list of sizes (``units``, ``filters``).
+
+    Parameters
+    ----------
+    value : int or sequence of int
+        One size, or one size per layer.
+
+    Returns
+    -------
+    tuple of int
+        One size per layer.
+    """
     return (int(value),) if np.ndim(value) == 0 else tuple(int(v) for v in value)
 
 
@@ -83,9 +131,39 @@ def build_dnn(n_features: int, n_classes: int, *, units=(128, 64), dropout: floa
               steps_per_execution: int = 32, name: str = "dnn") -> keras.Model:
     """A fully connected network (MLP) on single flows: the deep baseline.
 
-    Chapter 3 (CNN), section "Two baselines". ``units`` gives one ReLU ``Dense`` layer per
-    entry, each followed by ``Dropout(dropout)``. Input: (batch, ``n_features``) raw
-    features.
+    Chapter 3 (CNN), section "Two baselines, and a decision about rebalancing". ``units``
+    gives one ReLU ``Dense`` layer per entry, each followed by ``Dropout(dropout)``. Input:
+    (batch, ``n_features``) raw features.
+
+    Parameters
+    ----------
+    n_features : int
+        Features per flow.
+    n_classes : int
+        2 for a binary model (one sigmoid unit, the attack probability), more for a softmax
+        over the classes.
+    units : int or sequence of int, default (128, 64)
+        Width of each hidden ``Dense`` layer.
+    dropout : float, default 0.2
+        Dropout rate after each hidden layer.
+    scaling : dict or None, default None
+        :func:`fit_scaling` of the training features; ``None`` skips the normalisation.
+    learning_rate : float, default 1e-3
+        Adam's learning rate.
+    steps_per_execution : int, default 32
+        Batches per compiled call (fast small batches on a CPU).
+    name : str, default "dnn"
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Compiled with Adam, binary or sparse categorical cross-entropy, and accuracy.
+
+    Raises
+    ------
+    ValueError
+        If ``n_classes`` is below 2.
     """
     inputs = keras.Input((n_features,), name="flow")
     x = scaled_inputs(inputs, scaling, mask=False)
@@ -116,8 +194,44 @@ def build_cnn(n_features: int, n_classes: int, *, filters=(16, 32), kernel_size:
     ``MaxPooling1D(pool_size)``; then ``Flatten``, ``Dense(dense_units)`` + ReLU,
     ``Dropout(dropout)`` and the output. A kernel sees ``kernel_size`` *neighbouring
     columns*, so what it can learn depends on the column order, which is the order of
-    CICFlowMeter's CSV header and nothing more (the chapter measures that). Input:
-    (batch, ``n_features``) raw features.
+    CICFlowMeter's CSV header and nothing more (chapter 3 (CNN), section "Does the column
+    order matter?", measures that). Input: (batch, ``n_features``) raw features.
+
+    Parameters
+    ----------
+    n_features : int
+        Features per flow (the length of the signal).
+    n_classes : int
+        2 for a binary model (one sigmoid unit, the attack probability), more for a softmax
+        over the classes.
+    filters : int or sequence of int, default (16, 32)
+        Kernels of each ``Conv1D`` layer.
+    kernel_size : int, default 3
+        Width of each kernel, in neighbouring columns.
+    pool_size : int, default 2
+        Window of each ``MaxPooling1D``.
+    dense_units : int, default 64
+        Width of the dense layer after ``Flatten``.
+    dropout : float, default 0.2
+        Dropout rate after the dense layer.
+    scaling : dict or None, default None
+        :func:`fit_scaling` of the training features; ``None`` skips the normalisation.
+    learning_rate : float, default 1e-3
+        Adam's learning rate.
+    steps_per_execution : int, default 32
+        Batches per compiled call (fast small batches on a CPU).
+    name : str, default "cnn"
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Compiled with Adam, binary or sparse categorical cross-entropy, and accuracy.
+
+    Raises
+    ------
+    ValueError
+        If ``n_classes`` is below 2.
     """
     inputs = keras.Input((n_features,), name="flow")
     x = scaled_inputs(inputs, scaling, mask=False)
@@ -146,13 +260,47 @@ def build_lstm(window: int, n_features: int, n_classes: int, *, units=(64, 32),
                dropout: float = 0.2, mask: bool = True, scaling: dict | None = None,
                learning_rate: float = 1e-3, steps_per_execution: int = 32,
                name: str = "lstm") -> keras.Model:
-    """A stacked LSTM across the flows of a window (seed: LSTM 64 -> 32, dropout 0.2).
+    """A stacked LSTM across the flows of a window.
 
-    Chapter 4 (LSTM), section "The LSTM". One ``LSTM`` layer per entry of ``units`` (all
-    but the last return sequences), each followed by ``Dropout(dropout)``, then the output.
-    Input: (batch, ``window``, ``n_features``) raw features of consecutive flows
-    (:func:`nidslib.sequences.make_windows`); ``window=None`` accepts any length.
-    ``mask=True`` skips all-zero (padded) flows.
+    Chapter 4 (LSTM), section "The LSTM". The defaults (LSTM 64 -> LSTM 32, dropout 0.2)
+    are the architecture of the published LSTM that chapter 4 reproduces. One ``LSTM``
+    layer per entry of ``units`` (all but the last return sequences), each followed by
+    ``Dropout(dropout)``, then the output. Input: (batch, ``window``, ``n_features``) raw
+    features of consecutive flows (:func:`nidslib.sequences.make_windows`).
+
+    Parameters
+    ----------
+    window : int or None
+        Flows per window; ``None`` accepts any length.
+    n_features : int
+        Features per flow.
+    n_classes : int
+        2 for a binary model (one sigmoid unit, the attack probability), more for a softmax
+        over the classes.
+    units : int or sequence of int, default (64, 32)
+        Units of each ``LSTM`` layer.
+    dropout : float, default 0.2
+        Dropout rate after each LSTM.
+    mask : bool, default True
+        Start with ``Masking(0.0)``, so that the LSTMs skip all-zero (padded) flows.
+    scaling : dict or None, default None
+        :func:`fit_scaling` of the training features; ``None`` skips the normalisation.
+    learning_rate : float, default 1e-3
+        Adam's learning rate.
+    steps_per_execution : int, default 32
+        Batches per compiled call (fast small batches on a CPU).
+    name : str, default "lstm"
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Compiled with Adam, binary or sparse categorical cross-entropy, and accuracy.
+
+    Raises
+    ------
+    ValueError
+        If ``n_classes`` is below 2.
     """
     inputs = keras.Input((window, n_features), name="window")
     x = scaled_inputs(inputs, scaling, mask=mask)
@@ -178,7 +326,48 @@ def build_cnn_lstm(window: int, n_features: int, n_classes: int, *, filters=(16,
     (flows, features) grid: the same computation as ``TimeDistributed(Conv1D)``, in one
     operation instead of Keras's loop over the window (about twice as fast on a CPU). Input:
     (batch, ``window``, ``n_features``) raw features; with ``mask=True`` all-zero (padded)
-    flows are skipped by the LSTMs (:class:`PaddingMask`).
+    flows are skipped by the LSTMs (:class:`~nidslib.layers.PaddingMask`).
+
+    Parameters
+    ----------
+    window : int or None
+        Flows per window; ``None`` accepts any length.
+    n_features : int
+        Features per flow.
+    n_classes : int
+        2 for a binary model (one sigmoid unit, the attack probability), more for a softmax
+        over the classes.
+    filters : int or sequence of int, default (16, 32)
+        Kernels of each per-flow convolution.
+    kernel_size : int, default 3
+        Width of each kernel, in neighbouring features.
+    pool_size : int, default 2
+        Max-pooling window between convolutions (the last is pooled over all features).
+    units : int or sequence of int, default (64,)
+        Units of each ``LSTM`` layer across the flows.
+    dropout : float, default 0.2
+        Dropout rate after each LSTM.
+    mask : bool, default True
+        Compute a :class:`~nidslib.layers.PaddingMask` from the raw input and give it to the
+        LSTMs, so that they skip padded flows.
+    scaling : dict or None, default None
+        :func:`fit_scaling` of the training features; ``None`` skips the normalisation.
+    learning_rate : float, default 1e-3
+        Adam's learning rate.
+    steps_per_execution : int, default 32
+        Batches per compiled call (fast small batches on a CPU).
+    name : str, default "cnn_lstm"
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Compiled with Adam, binary or sparse categorical cross-entropy, and accuracy.
+
+    Raises
+    ------
+    ValueError
+        If ``n_classes`` is below 2.
     """
     inputs = keras.Input((window, n_features), name="window")
     padding = PaddingMask(name="padding_mask")(inputs) if mask else None

@@ -7,6 +7,24 @@ drew on. A class or attack family keeps the same colour in every chapter through
 "Measuring what matters" (confusion matrix, PR/ROC curves), chapter 3 (CNN), section
 "Training" (learning curves), chapter 5 (CNN-LSTM), section "All models on one split"
 (model comparison).
+
+Example
+-------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> y_true = ["Benign"] * 6 + ["DoS"] * 3 + ["Bot"]
+>>> y_pred = ["Benign"] * 5 + ["DoS"] * 3 + ["Benign"] * 2
+>>> ax = plot_confusion_matrix(y_true, y_pred)
+>>> ax.get_title()
+'Confusion matrix (% of true class)'
+>>> [label.get_text() for label in ax.get_yticklabels()]
+['Benign (n=6)', 'Bot (n=1)', 'DoS (n=3)']
+>>> ax = plot_learning_curves({"loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.6, 0.7]})
+>>> ax.get_legend_handles_labels()[1]
+['training', 'validation', 'best epoch (2)']
+>>> family_colors(["Benign", "DoS", "Bot"])
+{'Benign': '#7f7f7f', 'DoS': '#d62728', 'Bot': '#8c564b'}
+>>> plt.close("all")
 """
 
 from __future__ import annotations
@@ -86,8 +104,19 @@ def family_colors(names) -> dict:
     CICIDS2017 families have fixed colours; each of the 15 labels is a shade of its
     family's colour (the four DoS labels are reds); benign/normal is grey, and the binary
     ``0``/``1`` read as benign/attack. Other names (NSL-KDD, UNSW-NB15 categories) get
-    distinct fallback colours in the order given. Explained in chapter 1 (Cleaning),
-    section "Families".
+    distinct fallback colours in the order given. Explained in chapter 1 (Data cleaning),
+    section "From 15 labels to 9 families".
+
+    Parameters
+    ----------
+    names : iterable
+        Class or family names (matched case-insensitively), or the binary ids ``0``/``1``.
+
+    Returns
+    -------
+    dict
+        ``{name: hex colour}`` in the order of ``names``; black once the fallback colours
+        run out.
     """
     names = list(names)
     integer = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in names)
@@ -143,6 +172,33 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize="true", ax=None
     would otherwise wash out everything). Empty cells stay blank so the errors stand out.
     Readable up to about 15 classes at book width. Integer ids are named by ``classes``.
     Explained in chapter 2 (Class imbalance), section "Measuring what matters".
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like
+        True and predicted labels, 1-D: names, or integer ids named by ``classes``.
+    labels : sequence, optional
+        The rows and columns, in order; default
+        :func:`~nidslib.evaluation.default_labels` (benign first).
+    normalize : {"true", "pred", "all"} or None, default "true"
+        As scikit-learn's ``confusion_matrix``: percentages of each true class, of each
+        predicted class or of all flows; ``None`` shows counts.
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw into; default a new figure at book width.
+    title : str, default "Confusion matrix"
+        The title; the scale ("% of true class", "flow counts") is appended.
+    classes : sequence, optional
+        The class names in id order, for integer labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        When a label array is not 1-D, or an id falls outside ``classes``.
     """
     y_true, y_pred = decode_labels(y_true, classes), decode_labels(y_pred, classes)
     if labels is None:
@@ -207,6 +263,31 @@ def plot_learning_curves(history, metrics=("loss",), ax=None, monitor="val_loss"
     the overfitting the chapter discusses. One panel per metric: returns an Axes for one
     metric, an array of Axes for several (``ax`` then is a matching sequence). Explained
     in chapter 3 (CNN), section "Training".
+
+    Parameters
+    ----------
+    history : keras.callbacks.History or dict
+        Per-epoch values by metric name, with ``val_<metric>`` for the validation curve.
+    metrics : str or sequence of str, default ("loss",)
+        The metrics to plot, one panel each.
+    ax : matplotlib.axes.Axes or sequence of Axes, optional
+        One axes per metric; default a new figure.
+    monitor : str, default "val_loss"
+        The metric whose best epoch is marked (no mark when it is not in ``history``).
+    title : str, default "Learning curves"
+        The title; with several metrics, each panel adds its metric's name.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or numpy.ndarray of Axes
+        The axes drawn on: one for a single metric, an array for several.
+
+    Raises
+    ------
+    KeyError
+        When a metric is not in ``history``.
+    ValueError
+        When ``ax`` holds a different number of axes than ``metrics``.
     """
     logs = getattr(history, "history", history)
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
@@ -324,10 +405,37 @@ def plot_pr_curves(y_true, y_score, classes=None, ax=None,
 
     ``y_score`` is an (n, k) matrix whose columns are ``classes``, or for a binary problem
     the attack score as a 1-D array; a binary problem shows one curve, the attack class's,
-    with the chance line at its prevalence. PR curves, unlike ROC, show how rare attacks drown in false alarms.
-    Classes absent from ``y_true`` are left out. Explained in chapter 2 (Class imbalance),
-    section "Measuring what matters", and chapter 6 (LSTM-AE), section "Choosing the
-    threshold".
+    with the chance line at its prevalence. PR curves, unlike ROC, show how rare attacks
+    drown in false alarms. Classes absent from ``y_true`` are left out. Explained in
+    chapter 2 (Class imbalance), section "Measuring what matters", and chapter 6 (LSTM-AE),
+    section "Choosing the threshold".
+
+    Parameters
+    ----------
+    y_true : array_like
+        True labels, 1-D: names, or integer ids named by ``classes``.
+    y_score : array_like
+        Scores: an (n, k) matrix, or the 1-D attack score of a binary problem.
+    classes : sequence, optional
+        The classes behind the score columns, in order; default the sorted labels of
+        ``y_true``.
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw into; default a new figure.
+    title : str, optional
+        The title; default names the curve and whether it is binary or one vs rest.
+    benign_label : str or int, default "Benign"
+        The benign class, which makes a two-class problem binary.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        When ``y_true`` is not 1-D, an id falls outside ``classes``, or ``y_score`` does
+        not match ``classes`` (see :func:`~nidslib.evaluation.score_matrix`).
     """
     return _curves("pr", y_true, y_score, classes, ax, title, benign_label)
 
@@ -339,6 +447,24 @@ def plot_roc_curves(y_true, y_score, classes=None, ax=None,
     Same inputs as :func:`plot_pr_curves`. An IDS operates at false-positive rates far
     below 1 %, where a log-scaled x axis shows what a linear one hides. Explained in
     chapter 6 (LSTM-AE), section "Choosing the threshold".
+
+    Parameters
+    ----------
+    y_true, y_score, classes, ax, title, benign_label
+        As in :func:`plot_pr_curves`.
+    log_fpr : bool, default False
+        Draw the false-positive rate on a log scale from 1e-4 to 1 (without the chance
+        diagonal).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        As :func:`plot_pr_curves`.
     """
     return _curves("roc", y_true, y_score, classes, ax, title, benign_label, log_fpr)
 
@@ -362,6 +488,29 @@ def plot_model_comparison(results_frame, metrics=("macro_f1", "weighted_f1", "ac
     in the frame's order. Accuracy beside macro-F1 shows how little accuracy says on
     imbalanced traffic. Explained in chapter 5 (CNN-LSTM), section "All models on one
     split".
+
+    Parameters
+    ----------
+    results_frame : pandas.DataFrame or ResultsTable
+        One row per model, with a ``model`` column and the ``metrics`` columns.
+    metrics : str or sequence of str, default ("macro_f1", "weighted_f1", "accuracy")
+        The columns to draw, one bar each per model.
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw into; default a new figure at book width.
+    title : str, default "Models on the same test split"
+        The title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Raises
+    ------
+    KeyError
+        When a metric is not a column of the frame.
+    ValueError
+        When the frame holds more than one (dataset, split).
     """
     frame = results_frame.to_frame() if hasattr(results_frame, "to_frame") else results_frame
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)

@@ -18,10 +18,14 @@ holds). ``NIDSLIB_CLAIMS_LOG`` names a JSON-lines file every claim is appended t
 scikit-learn models' ``random_state`` and the resamplers all read :data:`SEED`, so any
 chapter re-runs with another seed. The twin's data seed is separate and fixed.
 
-Explained in the introduction, section "How every claim is checked"; chapter 1 onwards use it.
+The introduction says why: every claim is checked each time the book is built, once more as
+another machine with another seed would run it, and a difference counts only when it is
+larger than that spread (evaluation rule 6 of the introduction). Every chapter checks its
+claims with :func:`claim`; chapter 2 (Class imbalance), section "The leak, measured" is the
+first to show a :func:`spread_table`.
 
-Examples
---------
+Example
+-------
 >>> import os
 >>> os.environ["NIDSLIB_CLAIMS"] = "report"
 >>> recall = 0.8
@@ -44,8 +48,8 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["SEED", "claim", "claims_mode", "claims_report", "claims_summary", "recorded_spread",
-           "spread_table"]
+__all__ = ["FULL_PROFILE_VALUES", "SEED", "SWEEP_VALUES", "claim", "claims_mode", "claims_report",
+           "claims_summary", "recorded_spread", "recorded_value", "spread_table"]
 
 
 def _seed_from_environment() -> int:
@@ -66,6 +70,11 @@ def claims_mode() -> str:
     """``"strict"`` (a broken claim raises) or ``"report"`` (it is printed and recorded).
 
     ``NIDSLIB_CLAIMS`` when set; otherwise strict on the twin and report on any other dataset.
+
+    Returns
+    -------
+    str
+        ``"strict"`` or ``"report"``.
 
     Raises
     ------
@@ -127,7 +136,13 @@ def claim(condition, statement: str | None = None, **measured) -> bool:
     Raises
     ------
     AssertionError
-        In strict mode, when the claim does not hold or cannot be evaluated.
+        In strict mode, when the claim does not hold.
+    Exception
+        In strict mode, whatever evaluating a string ``condition`` raises (e.g.
+        ``NameError``), unchanged; in report mode such a claim is recorded as not holding.
+    ValueError
+        If ``NIDSLIB_CLAIMS`` is set to anything but ``strict`` or ``report`` (checked only
+        when the claim does not hold or cannot be evaluated).
     """
     values = {}
     if isinstance(condition, str):
@@ -188,6 +203,12 @@ def claims_summary() -> None:
     """Print, at a chapter's end, how many of its claims were checked and which did not hold.
 
     Each distinct statement counts once (a claim checked in a loop holds if it always held).
+    Every chapter calls it in its last section.
+
+    Returns
+    -------
+    None
+        The summary is printed.
     """
     report = claims_report()
     if report.empty:
@@ -205,8 +226,41 @@ def claims_summary() -> None:
         print(f"- {row.claim}" + (f" (measured: {row.measured})" if row.measured else ""))
 
 
+_RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 #: Every number the chapters glue, per run of ``benchmarks/seed_sweep.py``.
-SWEEP_VALUES = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "seed_sweep_values.csv"
+SWEEP_VALUES = _RESULTS / "seed_sweep_values.csv"
+#: Every number chapters 3-6 glue in their one recorded full-profile run
+#: (``benchmarks/full_profile.py``: every benign training flow, up to 100 epochs).
+FULL_PROFILE_VALUES = _RESULTS / "full_profile_values.csv"
+
+
+def recorded_value(chapter: str, name: str, path=FULL_PROFILE_VALUES) -> float:
+    """A glued number of a recorded run, by default the full profile's.
+
+    Chapters 3 to 6 run a small training budget; each quotes what its full-profile run
+    (``benchmarks/full_profile.py``) measured beside its own numbers, so that a reader sees
+    which conclusions depend on the budget (evaluation rule 6 of the introduction).
+
+    Parameters
+    ----------
+    chapter : str
+        The chapter's file stem, e.g. ``"04_lstm"``.
+    name : str
+        The glue name of the number.
+    path : path-like
+        A file of recorded values with the columns ``chapter``, ``name`` and ``value``.
+
+    Returns
+    -------
+    float
+        The recorded value (the last one, if recorded more than once); NaN when the file or
+        the number is missing, e.g. in an installation without the benchmarks.
+    """
+    if not Path(path).exists():
+        return float("nan")
+    values = pd.read_csv(path)
+    picked = values.loc[(values["chapter"] == chapter) & (values["name"] == name), "value"]
+    return float(picked.iloc[-1]) if len(picked) else float("nan")
 
 
 def recorded_spread(chapter: str, name: str, path=SWEEP_VALUES) -> dict:

@@ -4,8 +4,27 @@ Chapter 3 (CNN), section "A small random search". Random search (Bergstra and Be
 samples ``n_trials`` settings from the given distributions; with the same budget it covers
 each single hyperparameter better than a grid does. Every trial builds a fresh model with
 the book's seed, trains it with early stopping on the validation split and is scored on the
-validation split; the test split is never passed in, so it cannot influence the choice.
-Sampling is scikit-learn's :class:`~sklearn.model_selection.ParameterSampler`.
+validation split; the test split is never passed in, so it cannot influence the choice
+(evaluation rule 5 of the introduction). Sampling is scikit-learn's
+:class:`~sklearn.model_selection.ParameterSampler`.
+
+Example
+-------
+One trial of one epoch on 300 random flows (a real search runs several): the table of
+trials, whose scores depend on the machine, so only its columns are shown.
+
+>>> import functools
+>>> import numpy as np
+>>> from nidslib.models import build_dnn
+>>> rng = np.random.default_rng(0)
+>>> x, y = rng.normal(size=(300, 4)).astype("float32"), rng.integers(0, 2, 300)
+>>> build = functools.partial(build_dnn, 4, 2, units=(8,))
+>>> result = random_search(build, {"dropout": [0.0, 0.3]}, (x[:200], y[:200]),
+...                        (x[200:], y[200:]), n_trials=1, fit_options={"epochs": 1})
+>>> result.trials.columns.tolist()
+['dropout', 'val_macro_f1', 'val_loss', 'epochs', 'best_epoch', 'seconds']
+>>> len(result.trials), list(result.best_params), result.best_run.epochs_run
+(1, ['dropout'], 1)
 """
 
 from __future__ import annotations
@@ -28,10 +47,20 @@ FIT_PARAMETERS = ("batch_size",)  # sampled, but given to fit() rather than to t
 class SearchResult:
     """The trials (one row each, in sampling order) and the best one.
 
-    ``trials`` has the sampled parameters, ``val_macro_f1`` (the score), the monitored quantity
-    at the best epoch (``val_loss`` by default), ``epochs``, ``best_epoch`` and ``seconds``; ``best_model`` is the
-    trained model of the best trial (ties go to the earlier trial), so it need not be
-    trained again.
+    Chapter 3 (CNN), section "A small random search". What :func:`random_search` returns.
+
+    Parameters
+    ----------
+    trials : pandas.DataFrame
+        Indexed by ``trial``: the sampled parameters, ``val_macro_f1`` (the score), the
+        monitored quantity at the best epoch (``val_loss`` by default), ``epochs``,
+        ``best_epoch`` and ``seconds``.
+    best_params : dict
+        The parameters of the best trial (ties go to the earlier trial).
+    best_model : keras.Model
+        The trained model of the best trial, so it need not be trained again.
+    best_run : nidslib.training.TrainingRun
+        The best trial's training run.
     """
 
     trials: pd.DataFrame
@@ -41,6 +70,13 @@ class SearchResult:
 
     @property
     def best_score(self) -> float:
+        """The best trial's validation score.
+
+        Returns
+        -------
+        float
+            The largest ``val_macro_f1`` of ``trials``.
+        """
         return float(self.trials["val_macro_f1"].max())
 
 
@@ -55,15 +91,41 @@ def random_search(build, space: dict, train, val, *, n_trials: int = 6, seed: in
                   fit_options: dict | None = None, score=None) -> SearchResult:
     """Try ``n_trials`` settings sampled from ``space``; keep the best on validation.
 
-    Chapter 3 (CNN), section "A small random search". ``build(**params)`` returns a compiled
-    model (e.g. ``functools.partial(models.build_cnn, n_features, n_classes,
-    scaling=...)``); ``space`` maps parameter names to lists (sampled uniformly) or SciPy
-    distributions (e.g. ``scipy.stats.loguniform(1e-4, 1e-2)``); ``batch_size``, if in
-    ``space``, goes to :func:`nidslib.training.fit` instead of the builder. ``train`` and
-    ``val`` are ``(x, y)`` pairs (or :class:`~nidslib.sequences.Windows`); ``fit_options``
-    go to :func:`~nidslib.training.fit` (keep ``epochs`` small: the budget is ``n_trials``
-    trainings). ``score(y_true, y_pred)`` defaults to macro-F1 on the validation split.
-    Exactly ``n_trials`` models are built and trained.
+    Chapter 3 (CNN), section "A small random search". Exactly ``n_trials`` models are
+    built and trained, each right after :func:`nidslib.training.set_seed` with ``seed``.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(**params)`` returns a compiled model (e.g.
+        ``functools.partial(models.build_cnn, n_features, n_classes, scaling=...)``).
+    space : dict
+        Parameter names to lists (sampled uniformly) or SciPy distributions (e.g.
+        ``scipy.stats.loguniform(1e-4, 1e-2)``); ``batch_size``, if in ``space``, goes to
+        :func:`nidslib.training.fit` instead of the builder.
+    train, val : tuple or Windows
+        ``(x, y)`` pairs (or :class:`~nidslib.sequences.Windows`): the training and the
+        validation data. Never the test split.
+    n_trials : int, default 6
+        The budget: settings sampled and models trained.
+    seed : int, default 0
+        Seed of the sampling and of every trial's model.
+    fit_options : dict or None, default None
+        Passed to :func:`~nidslib.training.fit` (keep ``epochs`` small: the budget is
+        ``n_trials`` trainings).
+    score : callable or None, default None
+        ``score(y_true, y_pred)`` on the validation split; higher is better. Default:
+        macro-F1.
+
+    Returns
+    -------
+    SearchResult
+        Every trial, and the best one's parameters, model and run.
+
+    Raises
+    ------
+    ValueError
+        If ``n_trials`` is below 1.
     """
     if n_trials < 1:
         raise ValueError(f"n_trials must be at least 1, got {n_trials}")

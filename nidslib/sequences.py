@@ -1,11 +1,12 @@
 """Windows of consecutive flows, in time order, that never straddle two blocks or two splits.
 
-Chapter 4 (LSTM), section "From flows to windows" (BOOK rule 6). A sequence model reads
-``length`` consecutive flows and predicts one label for the window. The windows are built
-**inside one split at a time** and inside one *run* of its rows, a run being consecutive
-rows with the same ``block`` (:func:`nidslib.splits.time_blocked_split`): the training
-part of a block is one run, its validation part another, so no window mixes training and
-test flows, nor flows from two blocks hours apart.
+Chapter 4 (LSTM), section "From flows to windows" (evaluation rule 2 of the introduction:
+split by time, so a model is never tested on the minutes it learned from). A sequence model
+reads ``length`` consecutive flows and predicts one label for the window. The windows are
+built **inside one split at a time** and inside one *run* of its rows, a run being
+consecutive rows with the same ``block`` (:func:`nidslib.splits.time_blocked_split`): the
+training part of a block is one run, its validation part another, so no window mixes
+training and test flows, nor flows from two blocks hours apart.
 
 Within a run of ``n`` flows, windows end at the positions ``e`` with ``e = length - 1 +
 k * stride`` (k = 0, 1, ...), ``e <= n - 1``: consecutive windows share ``length -
@@ -22,6 +23,22 @@ The window's label is defined by ``label_rule``:
 - ``"any"``: benign only if every real flow in it is benign, otherwise the label of its
   most recent attack flow: "did an attack happen in these ``length`` flows?". For a binary
   target (0 benign, 1 attack) this is the maximum.
+
+Example
+-------
+Six flows in two runs (blocks 0 and 1), one attack flow (label 1), windows of three:
+
+>>> import numpy as np
+>>> x = np.arange(12, dtype="float32").reshape(6, 2) + 1
+>>> y = np.array([0, 0, 1, 0, 0, 0])
+>>> block = np.array([0, 0, 0, 0, 1, 1])
+>>> windows = make_windows(x, y, block, length=3, pad=True)
+>>> windows.index.tolist()                 # row positions, -1 for padding
+[[-1, -1, 0], [-1, 0, 1], [0, 1, 2], [1, 2, 3], [-1, -1, 4], [-1, 4, 5]]
+>>> windows.y.tolist(), windows.summary()["padded"]
+([0, 0, 1, 0, 0, 0], 4)
+>>> make_windows(x, y, block, length=3, label_rule="any").y.tolist()   # no padding
+[1, 1]
 """
 
 from __future__ import annotations
@@ -39,13 +56,27 @@ LABEL_RULES = ("last", "any")
 
 @dataclass
 class Windows:
-    """A stack of windows and what they came from. Chapter 4 (LSTM).
+    """A stack of windows and what they came from.
 
-    ``x``: (windows, length, features) float32, padded flows all zero; ``y``: one label per
-    window (``label_rule``); ``mask``: (windows, length) bool, True for real flows;
-    ``index``: (windows, length) row positions in the source array, ``-1`` for padding;
-    ``end``: the row position of each window's last flow (``index[:, -1]``), which is the
-    flow a ``"last"`` window is scored on.
+    Chapter 4 (LSTM), section "From flows to windows". Made by :func:`make_windows`;
+    :func:`nidslib.training.fit` takes it as ``(x, y)``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (windows, length, features) float32; padded flows are all zero.
+    y : numpy.ndarray
+        One label per window (``label_rule``).
+    mask : numpy.ndarray
+        (windows, length) bool, True for real flows.
+    index : numpy.ndarray
+        (windows, length) row positions in the source array, ``-1`` for padding.
+    length : int
+        Flows per window.
+    stride : int
+        Flows between the ends of consecutive windows of a run.
+    label_rule : str
+        ``"last"`` or ``"any"`` (see the module docstring).
     """
 
     x: np.ndarray
@@ -58,18 +89,40 @@ class Windows:
 
     @property
     def end(self) -> np.ndarray:
+        """The row position of each window's last flow (``index[:, -1]``).
+
+        That is the flow a ``"last"`` window is labelled by and scored on.
+
+        Returns
+        -------
+        numpy.ndarray
+            One row position per window.
+        """
         return self.index[:, -1]
 
     @property
     def padded(self) -> np.ndarray:
-        """True for windows that hold at least one padded flow."""
+        """True for windows that hold at least one padded flow.
+
+        Returns
+        -------
+        numpy.ndarray
+            bool, one entry per window.
+        """
         return ~self.mask.all(axis=1)
 
     def __len__(self) -> int:
         return len(self.y)
 
     def summary(self) -> dict:
-        """Counts for a chapter's printout: windows, padded windows, shape, overlap."""
+        """Counts for a chapter's printout: windows, padded windows, shape, overlap.
+
+        Returns
+        -------
+        dict
+            ``windows``, ``padded``, ``shape`` (of ``x``), ``length``, ``stride``,
+            ``overlap`` (``length - stride``, at least 0) and ``label_rule``.
+        """
         return {"windows": len(self), "padded": int(self.padded.sum()),
                 "shape": tuple(self.x.shape), "length": self.length, "stride": self.stride,
                 "overlap": max(self.length - self.stride, 0), "label_rule": self.label_rule}
@@ -78,8 +131,19 @@ class Windows:
 def run_starts(groups) -> np.ndarray:
     """Positions where a run of equal consecutive ``groups`` values begins (the first is 0).
 
-    Rows of one block that are not adjacent (which a split never produces) still form two
-    runs, so a window can never join them.
+    Chapter 4 (LSTM), section "From flows to windows". Rows of one block that are not
+    adjacent (which a split never produces) still form two runs, so a window can never join
+    them.
+
+    Parameters
+    ----------
+    groups : array-like
+        The run key of each row, in row order (normally the split's ``block`` column).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 start positions, increasing; empty for empty ``groups``.
     """
     groups = np.asarray(groups)
     if not len(groups):
@@ -88,9 +152,33 @@ def run_starts(groups) -> np.ndarray:
 
 
 def window_count(n: int, length: int, stride: int = 1, pad: bool = False) -> int:
-    """How many windows a run of ``n`` flows gives: ``floor((n - length) / stride) + 1``
-    full windows (0 if ``n < length``); with ``pad`` also the padded ones on the same grid,
-    ``floor((n - 1 - r) / stride) + 1`` in all, ``r = (length - 1) mod stride``."""
+    """How many windows a run of ``n`` flows gives.
+
+    ``floor((n - length) / stride) + 1`` full windows (0 if ``n < length``); with ``pad``
+    also the padded ones on the same grid, ``floor((n - 1 - r) / stride) + 1`` in all,
+    ``r = (length - 1) mod stride`` (0 if ``n <= r``).
+
+    Parameters
+    ----------
+    n : int
+        Flows in the run.
+    length : int
+        Flows per window.
+    stride : int, default 1
+        Flows between the ends of consecutive windows.
+    pad : bool, default False
+        Count the padded windows at the run's start too.
+
+    Returns
+    -------
+    int
+        The number of windows :func:`make_windows` makes from such a run.
+
+    Raises
+    ------
+    ValueError
+        If ``length`` or ``stride`` is below 1.
+    """
     _check(length, stride)
     if pad:
         first = (length - 1) % stride
@@ -119,13 +207,43 @@ def _ends(starts: np.ndarray, n_rows: int, length: int, stride: int, pad: bool):
 
 def make_windows(x, y, groups=None, *, length: int = 10, stride: int = 1,
                  label_rule: str = "last", pad: bool = False, benign=0) -> Windows:
-    """Windows of ``length`` consecutive rows of ``x`` (rows in time order), never across
-    a change of ``groups``.
+    """Windows of ``length`` consecutive rows of ``x``, never across a change of ``groups``.
 
     Chapter 4 (LSTM), section "From flows to windows"; the rules are in the module
-    docstring. ``x``: (rows, features); ``y``: one label per row (integers, 0 = benign by
-    default, or names with ``benign="Benign"``); ``groups``: the run key per row, normally
-    the split's ``block`` column (``None``: one run). Call it on each split separately.
+    docstring. The rows of ``x`` are in time order. Call it on each split separately.
+
+    Parameters
+    ----------
+    x : array-like
+        (rows, features), rows in time order; converted to float32.
+    y : array-like
+        One label per row: integers (0 = benign by default) or names (with
+        ``benign="Benign"``).
+    groups : array-like, optional
+        The run key per row, normally the split's ``block`` column; ``None``: one run.
+    length : int, default 10
+        Flows per window.
+    stride : int, default 1
+        Flows between the ends of consecutive windows of a run.
+    label_rule : {"last", "any"}, default "last"
+        How a window's label is defined (see the module docstring).
+    pad : bool, default False
+        Also make the windows that end at a run's first ``length - 1`` flows, padded at
+        their start with all-zero flows.
+    benign : int or str, default 0
+        The benign label, for ``label_rule="any"``.
+
+    Returns
+    -------
+    Windows
+        The windows, in row order of their last flow.
+
+    Raises
+    ------
+    ValueError
+        If ``length`` or ``stride`` is below 1, ``label_rule`` is not one of
+        :data:`LABEL_RULES`, ``x`` is not 2-D with one label per row, or ``groups`` has
+        another length than ``x``.
     """
     _check(length, stride)
     if label_rule not in LABEL_RULES:
@@ -161,9 +279,38 @@ def windows_from_frame(frame: pd.DataFrame, features, target="category", *,
                        pad: bool = False, benign="Benign", codes: bool = True) -> Windows:
     """:func:`make_windows` on one split's frame, its runs taken from ``frame["block"]``.
 
-    Chapter 4 (LSTM), section "From flows to windows". ``target`` is a column name (a
-    categorical column gives integer codes when ``codes=True``, so benign is its code) or
-    an array with one label per row (e.g. a binary attack flag, ``benign=0``).
+    Chapter 4 (LSTM), section "From flows to windows". A frame without a ``block``
+    column is one run.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One split (training, validation or test), rows in time order.
+    features : list of str
+        The feature columns, in the order the model reads them.
+    target : str or array-like, default "category"
+        A column name (a categorical column gives integer codes when ``codes=True``, so
+        benign is its code) or an array with one label per row (e.g. a binary attack flag,
+        with ``benign=0``).
+    length, stride, label_rule, pad
+        As in :func:`make_windows`.
+    benign : int or str, default "Benign"
+        The benign label (a category name when ``target`` is a categorical column; then
+        a name that is not a category matches no code).
+    codes : bool, default True
+        Turn a categorical ``target`` column into its integer codes.
+
+    Returns
+    -------
+    Windows
+        The windows of the split, never across a change of ``block``.
+
+    Raises
+    ------
+    KeyError
+        If a feature or the ``target`` column is not in ``frame``.
+    ValueError
+        As :func:`make_windows`.
     """
     if isinstance(target, str):
         column = frame[target]

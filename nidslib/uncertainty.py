@@ -7,11 +7,12 @@ with fewer than :data:`MIN_FLOWS` flows in a part cannot rank models: one flow m
 recall by 5 points or more. They are reported as "caught k of n" and kept out of the
 macro-F1 that ranks models (:func:`ranking_macro_f1`), with the full macro-F1 beside it.
 
-Explained in chapter 2 (Class imbalance), section "Which effects hold"; chapters 3 to 8
-use it for every comparison they make.
+Explained in chapter 2 (Class imbalance), section "Which differences are real, and the
+recommendation" (evaluation rules 4 and 6 of the introduction); chapters 3 to 8 use it for
+every comparison they make.
 
-Examples
---------
+Example
+-------
 >>> y = np.array([0] * 50 + [1] * 50 + [2] * 3)
 >>> a = y.copy(); a[:5] = 1                      # five false alarms
 >>> caught_of(y, a, min_flows=20)
@@ -31,7 +32,8 @@ from scipy.stats import bootstrap
 __all__ = ["MIN_FLOWS", "caught_of", "macro_f1", "paired_bootstrap", "ranking_macro_f1",
            "verdict"]
 
-#: Families with fewer flows than this in a part are counted, never ranked (BOOK.md §6).
+#: Families with fewer flows than this in a part are counted, never ranked (evaluation rule 4
+#: of the introduction).
 MIN_FLOWS = 20
 
 

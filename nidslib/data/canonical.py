@@ -1,13 +1,12 @@
 """From the publishers' columns and labels to the book's canonical frame.
 
-Chapter 1 (Data cleaning), sections "Normalise the names", "The column written twice",
-"Repair the labels" and "From 15 labels to families". Every loader of
-:mod:`nidslib.data.datasets` applies these four steps, and :func:`nidslib.cleaning.clean`
-runs them first, so a frame is canonical whichever way it came: snake_case feature names,
-one ``fwd_header_length``, labels spelled as in :data:`nidslib.data.schema.LABELS`, and a
-``category`` (the attack family, through :data:`nidslib.data.schema.LABEL_FAMILY`, the book's
-one label map). Each step records what it did in a :class:`CleaningReport`, the report
-every cleaning step of chapter 1 fills in.
+Chapter 1 (Data cleaning), sections "Load the whole week" and
+"From 15 labels to 9 families". Every loader of :mod:`nidslib.data.datasets` applies these
+four steps, and :func:`nidslib.cleaning.clean` runs them first, so a frame is canonical
+whichever way it came: snake_case feature names, one ``fwd_header_length``, labels spelled
+as in :data:`nidslib.data.schema.LABELS`, and a ``category`` (the attack family, through
+:data:`nidslib.data.schema.LABEL_FAMILY`, the book's one label map). Each step records what
+it did in a :class:`CleaningReport`, the report every cleaning step of chapter 1 fills in.
 
 Example
 -------
@@ -44,7 +43,23 @@ _BROKEN_DASHES = ("\u00c2\x96", "\x96", "\u2013", "\ufffd")
 
 @dataclass(frozen=True)
 class StepRecord:
-    """What one cleaning step did: rows in and out, columns dropped, values changed, why."""
+    """What one cleaning step did: rows in and out, columns dropped, values changed, why.
+
+    Attributes
+    ----------
+    step : str
+        The step's function name, such as ``"drop_duplicate_rows"``.
+    rows_before, rows_after : int
+        Rows of the frame before and after the step.
+    columns_dropped : tuple of str
+        Columns the step removed.
+    values_repaired : int
+        Values the step changed in place (labels spelled anew, infinities made missing).
+    details : dict of str to float
+        Counts worth showing, such as rows dropped per label or column.
+    why : str
+        One line of reason.
+    """
 
     step: str
     rows_before: int
@@ -57,19 +72,41 @@ class StepRecord:
 
 @dataclass
 class CleaningReport:
-    """The record of a cleaning run, one :class:`StepRecord` per step, in order."""
+    """The record of a cleaning run, one :class:`StepRecord` per step, in order.
+
+    ``report["drop_missing"]`` is the latest record of that step; a notebook displays the
+    report as the table of :meth:`to_frame`.
+
+    Attributes
+    ----------
+    steps : list of StepRecord
+        The records, in the order the steps ran.
+    """
 
     steps: list[StepRecord] = field(default_factory=list)
 
     def __getitem__(self, step: str) -> StepRecord:
-        """The latest record of the step called ``step``."""
+        """The latest record of the step called ``step``.
+
+        Raises
+        ------
+        KeyError
+            No step of that name ran; the message lists those that did.
+        """
         for record in reversed(self.steps):
             if record.step == step:
                 return record
         raise KeyError(f"no step {step!r} in this report; steps: {[r.step for r in self.steps]}")
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per step, ready to display in a notebook."""
+        """One row per step, ready to display in a notebook.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``step``, ``rows_before``, ``rows_after``, ``rows_dropped``,
+            ``columns_dropped``, ``values_repaired``, ``details`` (text) and ``why``.
+        """
         return pd.DataFrame({
             "step": [r.step for r in self.steps],
             "rows_before": [r.rows_before for r in self.steps],
@@ -89,9 +126,29 @@ class CleaningReport:
 def record_step(report, step, before, after, why, *, dropped=(), repaired=0, details=None):
     """Append what ``step`` did to ``report`` (when there is one); return ``after``.
 
-    ``before`` and ``after`` are the frames around the step; ``dropped`` the columns it
-    dropped, ``repaired`` the values it changed, ``details`` counts worth showing, ``why``
-    one line of reason. Every step of :mod:`nidslib.cleaning` reports through it.
+    Every step of :mod:`nidslib.cleaning` and of this module reports through it.
+
+    Parameters
+    ----------
+    report : CleaningReport or None
+        The report to append to; ``None`` records nothing.
+    step : str
+        The step's name.
+    before, after : pandas.DataFrame
+        The frames around the step (only their lengths are recorded).
+    why : str
+        One line of reason.
+    dropped : sequence of str
+        The columns the step dropped.
+    repaired : int
+        The values it changed.
+    details : dict of str to float, optional
+        Counts worth showing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``after``, unchanged, so that a step can end with ``return record_step(...)``.
     """
     if report is not None:
         report.steps.append(StepRecord(step, len(before), len(after), tuple(dropped),
@@ -102,10 +159,27 @@ def record_step(report, step, before, after, why, *, dropped=(), repaired=0, det
 def normalise_column_names(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Canonical snake_case names: ``' Flow Bytes/s'`` -> ``flow_bytes_per_s``.
 
-    Chapter 1 (Data cleaning), section "Normalise the names".
+    Chapter 1 (Data cleaning), section "Load the whole week".
 
     pandas' ``... .1`` for the duplicated ``Fwd Header Length`` becomes
     ``fwd_header_length_copy`` so that :func:`drop_duplicated_column` can check it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame under the publisher's column names.
+    report : CleaningReport, optional
+        Where to record how many columns were renamed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same data under the names of :func:`nidslib.data.schema.snake_case`.
+
+    Raises
+    ------
+    DatasetFormatError
+        Two columns would get the same canonical name.
     """
     names = [str(c) for c in frame.columns]
     renamed = []
@@ -130,10 +204,22 @@ def normalise_column_names(frame: pd.DataFrame, report: CleaningReport | None = 
 def drop_duplicated_column(frame: pd.DataFrame, report: CleaningReport | None = None):
     """Drop the copy of fwd_header_length.
 
-    Chapter 1 (Data cleaning), section "The column written twice".
+    Chapter 1 (Data cleaning), sections "Meet the raw files" and "Load the whole week".
 
     CICFlowMeter writes ``Fwd Header Length`` twice; the report says in how many rows the
     copies differ (0 in CICIDS2017), so the drop is checked rather than assumed.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame with canonical names (:func:`normalise_column_names`).
+    report : CleaningReport, optional
+        Where to record the drop and the number of rows in which the copies differ.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame without ``fwd_header_length_copy``; unchanged when it has no copy.
     """
     copy, original = schema.DUPLICATED_FEATURE_COPY, schema.DUPLICATED_FEATURE
     if copy not in frame.columns:
@@ -156,11 +242,30 @@ def repair_labels(frame: pd.DataFrame, report: CleaningReport | None = None, *,
                   known=schema.LABELS):
     """"Web Attack \\x96 XSS" -> "Web Attack - XSS".
 
-    Chapter 1 (Data cleaning), section "Repair the labels".
+    Chapter 1 (Data cleaning), sections "Meet the raw files" and "Load the whole week".
 
     Repairs every form the cp1252 dash takes in circulating copies, strips spaces, then
-    checks each label is one of ``known``; an unknown or missing label is an error that
-    names the labels, their counts and, when the frame has ``source_file``, their files.
+    checks each label is one of ``known``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame with a ``label`` column.
+    report : CleaningReport, optional
+        Where to record how many labels of each spelling were repaired.
+    known : collection of str
+        The labels allowed after repair (CICIDS2017's 15 by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with ``label`` repaired, as strings.
+
+    Raises
+    ------
+    DatasetFormatError
+        A label is unknown or missing; the message names the labels, their counts and,
+        when the frame has ``source_file``, their files.
     """
     codes, uniques = pd.factorize(frame["label"], use_na_sentinel=True)
     repaired = [_repair_label(str(u)) for u in uniques]
@@ -189,7 +294,26 @@ def add_category(frame: pd.DataFrame, report: CleaningReport | None = None, *,
                  families=schema.LABEL_FAMILY):
     """Add ``category`` from ``label``.
 
-    Chapter 1 (Data cleaning), section "From 15 labels to families".
+    Chapter 1 (Data cleaning), section "From 15 labels to 9 families".
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame with repaired labels (:func:`repair_labels`).
+    report : CleaningReport, optional
+        Where to record the number of flows per family.
+    families : dict of str to str
+        Label -> family (CICIDS2017's :data:`nidslib.data.schema.LABEL_FAMILY` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with a ``category`` column of strings.
+
+    Raises
+    ------
+    DatasetFormatError
+        A label has no family in ``families``.
     """
     codes, labels = pd.factorize(frame["label"])  # map the 15 labels, not every row
     mapped = [families.get(label) for label in labels] + [None]  # last: missing (-1)

@@ -1,11 +1,32 @@
 """Where the data lives, and how each flow dataset becomes one canonical frame.
 
-Chapter 1 (Data cleaning), section "Loading a week of traffic". The canonical frame has the
-77 :data:`nidslib.data.schema.FEATURES` as float columns, ``label`` (repaired), ``category``
+Chapter 1 (Data cleaning), section "Load the whole week". The canonical frame has the 77
+:data:`nidslib.data.schema.FEATURES` as float columns, ``label`` (repaired), ``category``
 (its family), ``day`` and ``source_file`` (categorical), plus ``timestamp`` and the flow's
 identity where the files carry them; rows are in time order. ``load_week`` is the book's one
 switch between the offline twin and the real data. NSL-KDD and KDD Cup 99 live in
 :mod:`nidslib.data.kdd`; raw file readers in :mod:`nidslib.data.rawcsv`.
+
+Example
+-------
+A folder holding one of the eight CICIDS2017 files, with two flows, as a canonical frame:
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> from nidslib.data import schema
+>>> folder = Path(tempfile.mkdtemp())
+>>> labels = ("BENIGN", "Web Attack \\u2013 XSS")  # the dash: byte 0x96 in cp1252
+>>> lines = [",".join(schema.MACHINE_LEARNING_CVE_HEADER)]
+>>> lines += [",".join(["80"] + ["1"] * 77 + [label]) for label in labels]
+>>> name = "Thursday-WorkingHours-Morning-WebAttacks.pcap_ISCX.csv"
+>>> _ = (folder / name).write_bytes("\\r\\n".join(lines).encode("cp1252"))  # as published
+>>> week = load_cicids2017(folder)
+>>> week.shape, week.columns[:2].tolist()
+((2, 81), ['destination_port', 'flow_duration'])
+>>> week["label"].tolist(), week["category"].tolist()
+(['BENIGN', 'Web Attack - XSS'], ['Benign', 'Web Attack'])
+>>> str(week["day"].iloc[0]), len(week.attrs["load_report"]["missing"])
+('Thursday', 7)
 """
 
 from __future__ import annotations
@@ -53,6 +74,12 @@ def data_home() -> Path:
     Its layout follows the publishers' archives: ``cicids2017/MachineLearningCVE/*.csv``,
     ``cicids2017/TrafficLabelling/*.csv``, ``cse-cic-ids2018/*.csv``, ``nsl-kdd/``,
     ``kddcup99/``, ``unsw-nb15/``. It may be read-only (CI points it at shared files).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not created, and perhaps absent); a relative ``$NIDSLIB_DATA`` is taken
+        from the repository root.
     """
     return _from_repo(os.environ.get("NIDSLIB_DATA") or "data")
 
@@ -130,8 +157,16 @@ def fetch(name: str) -> Path:
 
 
 def cache_dir() -> Path:
-    """The folder for generated files (the twin's CSVs, saved splits), created on demand:
-    ``$NIDSLIB_CACHE``, else ``<repo>/data/cache``; never inside a read-only data home."""
+    """The folder for generated files (the twin's CSVs, saved splits), created on demand.
+
+    ``$NIDSLIB_CACHE``, else ``<repo>/data/cache``; never inside a read-only data home.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, which exists on return; a relative ``$NIDSLIB_CACHE`` is taken from the
+        repository root.
+    """
     folder = _from_repo(os.environ.get("NIDSLIB_CACHE") or "data/cache")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -150,12 +185,34 @@ def load_cicids2017(folder=None, format: str = "MachineLearningCVE",
                     float_dtype: str = "float64") -> pd.DataFrame:
     """Load the CICIDS2017 CSV files of ``folder`` as one canonical frame, in week order.
 
-    Chapter 1 (Data cleaning), section "Loading a week of traffic". ``folder`` defaults to
-    ``data_home()/"cicids2017"/format``; any subset of the eight week files may be present
-    (``attrs["load_report"]`` says which were loaded). Names, the duplicated column, label
-    repair and families come from :mod:`nidslib.cleaning`, whose report is in the load
-    report. Rows keep file order (Monday to Friday) and row order; ``TrafficLabelling`` rows
-    are sorted by time within each day.
+    Chapter 1 (Data cleaning), section "Load the whole week". Any subset of the eight week
+    files may be present (``attrs["load_report"]`` says which were loaded). Names, the
+    duplicated column, label repair and families come from :mod:`nidslib.data.canonical`,
+    whose report is in the load report. Rows keep file order (Monday to Friday) and row
+    order; ``TrafficLabelling`` rows are sorted by time within each day.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path, optional
+        The folder of the CSV files; by default ``data_home()/"cicids2017"/format``.
+    format : {"MachineLearningCVE", "TrafficLabelling"}
+        Which published archive the files come from.
+    float_dtype : {"float64", "float32"}
+        Type of the feature columns (see :func:`nidslib.data.rawcsv.read_cicids2017_csv`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical frame, with ``attrs["load_report"]``: the folder, the files loaded and
+        missing, rows per file, blank rows dropped and the steps applied.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``folder`` holds none of the eight files; the message says where to get them.
+    DatasetFormatError
+        ``folder`` holds a CSV file that is not one of the week's, or a file is malformed,
+        or a label is unknown.
     """
     folder = Path(folder) if folder is not None else data_home() / "cicids2017" / format
     week = [name for name, *_ in schema.WEEK_FILES]
@@ -228,11 +285,32 @@ def _canonical_order(frame: pd.DataFrame) -> pd.DataFrame:
 def load_cse_cic_ids2018(folder=None, float_dtype: str = "float64") -> pd.DataFrame:
     """Load the CSE-CIC-IDS2018 daily CSV files of ``folder`` as one canonical frame.
 
-    Chapter 1 (Data cleaning), section "A second dataset". Same canonical frame as
-    CICIDS2017 (2018 names mapped by :data:`nidslib.data.schema.CSE_CIC_IDS2018_COLUMNS`,
-    labels to the same families), plus ``protocol`` and ``timestamp``; ``day`` is the
-    capture date. Repeated header lines are dropped and counted in ``attrs["load_report"]``,
-    as are the Tuesday file's four identity columns. Rows are sorted by time within a day.
+    Chapter 1 (Data cleaning), section "Load the whole week", when the book runs on
+    CSE-CIC-IDS2018. Same canonical frame as CICIDS2017 (2018 names mapped by
+    :data:`nidslib.data.schema.CSE_CIC_IDS2018_COLUMNS`, labels to the same families), plus
+    ``protocol`` and ``timestamp``; ``day`` is the capture date. Repeated header lines are
+    dropped and counted in ``attrs["load_report"]``, as are the Tuesday file's four identity
+    columns. Rows are sorted by time within a day.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path, optional
+        The folder of the daily files; by default ``data_home()/"cse-cic-ids2018"``.
+    float_dtype : {"float64", "float32"}
+        Type of the feature columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical frame, with ``attrs["load_report"]``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``folder`` holds none of the ten files; the message says how to download them.
+    DatasetFormatError
+        ``folder`` holds a CSV file that is not one of the ten, or a file is malformed, or a
+        label is unknown.
     """
     folder = Path(folder) if folder is not None else data_home() / "cse-cic-ids2018"
     days = dict(schema.CSE_CIC_IDS2018_FILES)
@@ -269,12 +347,33 @@ def load_cse_cic_ids2018(folder=None, float_dtype: str = "float64") -> pd.DataFr
 
 
 def load_unsw_nb15(split: str = "train") -> pd.DataFrame:
-    """Load UNSW-NB15's training or testing set as a canonical frame, for the reality checks.
+    """Load UNSW-NB15's training or testing set as a canonical frame.
 
-    ``attack_cat`` becomes ``label`` (already a family, so ``category`` repeats it) and the
-    0/1 ``label`` becomes ``is_attack``. The ``id`` column (the row number, not a property
-    of the flow) is dropped so that no model can learn the file's row order. The files have
-    no time order.
+    For checks beyond CICIDS2017. ``attack_cat`` becomes ``label`` (already a family, so
+    ``category`` repeats it) and the 0/1 ``label`` becomes ``is_attack``. The ``id`` column
+    (the row number, not a property of the flow) is dropped so that no model can learn the
+    file's row order. The files have no time order.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+        ``UNSW_NB15_training-set.csv`` or ``UNSW_NB15_testing-set.csv`` of
+        ``data_home()/"unsw-nb15"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The file's features (their own names), ``label``, ``category`` and ``is_attack``.
+
+    Raises
+    ------
+    ValueError
+        ``split`` is neither "train" nor "test".
+    FileNotFoundError
+        The file is not in the data home; the message says where to get it.
+    DatasetFormatError
+        The file is not readable CSV, its header is not UNSW-NB15's, or an ``attack_cat``
+        value is unknown.
     """
     if split not in UNSW_NB15_FILES:
         raise ValueError(f"split must be one of {list(UNSW_NB15_FILES)}, not {split!r}")
@@ -307,8 +406,16 @@ def load_unsw_nb15(split: str = "train") -> pd.DataFrame:
 
 
 def library_digest() -> str:
-    """A short hash of every source file of nidslib (subpackages included), so that cached
-    files made by an older library are never served as if the current one had made them."""
+    """A short hash of every source file of nidslib (subpackages included).
+
+    Cached files are keyed on it, so that files made by an older library are never served
+    as if the current one had made them.
+
+    Returns
+    -------
+    str
+        The first 10 hex digits of a SHA-256 over the files' paths and bytes.
+    """
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
@@ -317,7 +424,23 @@ def library_digest() -> str:
 
 
 def resolve_dataset(dataset: str | None) -> str:
-    """``dataset``, else ``$NIDSLIB_DATASET``, else ``"twin"``; checked against :data:`DATASETS`."""
+    """``dataset``, else ``$NIDSLIB_DATASET``, else ``"twin"``, checked.
+
+    Parameters
+    ----------
+    dataset : str or None
+        One of :data:`DATASETS`, or ``None`` for the environment's setting.
+
+    Returns
+    -------
+    str
+        One of :data:`DATASETS`.
+
+    Raises
+    ------
+    ValueError
+        The name (given or from ``$NIDSLIB_DATASET``) is not one of :data:`DATASETS`.
+    """
     dataset = dataset or os.environ.get("NIDSLIB_DATASET") or "twin"
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {DATASETS}, not {dataset!r} "
@@ -328,10 +451,29 @@ def resolve_dataset(dataset: str | None) -> str:
 def week_folder(dataset: str | None = None, profile: str = "small", seed: int = 0) -> Path:
     """The folder of the week's raw CSV files; for the twin, written on first use.
 
-    Chapter 1 (Data cleaning), section "The raw files". ``dataset`` is one of
-    :data:`DATASETS`; ``None`` reads ``$NIDSLIB_DATASET`` (default ``"twin"``): the book's
-    one data setting. The twin goes to ``cache_dir()/"twin-<profile>-seed<seed>-<hash>"``,
-    the hash naming the version of the simulation code that wrote it.
+    Chapter 1 (Data cleaning), section "The data: CICIDS2017 and its twin".
+    ``$NIDSLIB_DATASET`` is the book's one data setting. The twin goes to
+    ``cache_dir()/"twin-<profile>-seed<seed>-<hash>"``, the hash naming the version of the
+    simulation code that wrote it.
+
+    Parameters
+    ----------
+    dataset : str, optional
+        One of :data:`DATASETS`; ``None`` reads ``$NIDSLIB_DATASET`` (default ``"twin"``).
+    profile : {"small", "full"}
+        The twin's size (:data:`nidslib.twin.simulation.PROFILES`); ignored for real data.
+    seed : int
+        The twin's random seed; ignored for real data.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder. For real data it is not checked: the loaders say what is missing.
+
+    Raises
+    ------
+    ValueError
+        ``dataset`` is not one of :data:`DATASETS`, or ``profile`` is unknown.
     """
     dataset = resolve_dataset(dataset)
     if dataset == "cicids2017":
@@ -350,9 +492,32 @@ def week_folder(dataset: str | None = None, profile: str = "small", seed: int = 
 def load_week(dataset: str | None = None, profile: str = "small", seed: int = 0):
     """The week of flows every chapter starts from, as one canonical frame.
 
-    Chapter 1 (Data cleaning), section "Loading a week of traffic". The twin is read back
-    from its CSV files exactly like the real data, so chapter 1 cleans raw files either way.
-    ``profile`` and ``seed`` only apply to the twin.
+    Chapter 1 (Data cleaning), section "Load the whole week". The twin is read back from its
+    CSV files exactly like the real data, so chapter 1 cleans raw files either way.
+
+    Parameters
+    ----------
+    dataset : str, optional
+        One of :data:`DATASETS`; ``None`` reads ``$NIDSLIB_DATASET`` (default ``"twin"``).
+    profile : {"small", "full"}
+        The twin's size; ignored for real data.
+    seed : int
+        The twin's random seed; ignored for real data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical frame of :func:`load_cicids2017` (the twin and CICIDS2017) or of
+        :func:`load_cse_cic_ids2018`.
+
+    Raises
+    ------
+    ValueError
+        ``dataset`` is not one of :data:`DATASETS`, or ``profile`` is unknown.
+    FileNotFoundError
+        The real files are not in the data home.
+    DatasetFormatError
+        A file is malformed.
     """
     dataset = resolve_dataset(dataset)
     folder = week_folder(dataset, profile, seed)

@@ -11,6 +11,24 @@ Chapter 8 (reality check) runs the book's models on them with the helpers at the
 :func:`validation_split` (early stopping and thresholds tuned on training records only),
 :func:`unseen_attacks`, :func:`copies_of` (test rows that are copies of training rows) and
 :func:`skip_remaining_cells` (the chapter's skip path when the files cannot be had).
+
+Example
+-------
+Two NSL-KDD records, a normal one and a flood, read from a file and compared:
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> record = ["0", "tcp", "http", "SF"] + ["0"] * 37  # the 41 features
+>>> lines = [",".join(record + ["normal", "21"]), ",".join(record + ["neptune", "20"])]
+>>> path = Path(tempfile.mkdtemp()) / "KDDTrain+.txt"
+>>> _ = path.write_text("\\n".join(lines) + "\\n")
+>>> frame = read_nsl_kdd(path)
+>>> frame["label"].tolist(), frame["category"].tolist(), frame["is_attack"].tolist()
+(['normal', 'neptune'], ['normal', 'DoS'], [False, True])
+>>> category_codes(frame).tolist()  # ids into KDD_CATEGORIES
+[0, 1]
+>>> copies_of(frame, frame.iloc[:1]).tolist()  # same features, but another label
+[True, False]
 """
 
 from __future__ import annotations
@@ -44,7 +62,28 @@ def load_nsl_kdd(split: str = "train") -> pd.DataFrame:
     """Load one NSL-KDD file: "train", "train_20", "test" or "test_21".
 
     The test files hold attack types never seen in training (their ``category`` still
-    says which family), which is the point of the reality check.
+    says which family), which is the point of chapter 8 (reality check).
+
+    Parameters
+    ----------
+    split : {"train", "train_20", "test", "test_21"}
+        ``KDDTrain+.txt``, ``KDDTrain+_20Percent.txt``, ``KDDTest+.txt`` or
+        ``KDDTest-21.txt``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 41 features, ``label``, ``difficulty``, ``category`` and ``is_attack``.
+
+    Raises
+    ------
+    ValueError
+        ``split`` is none of the four.
+    FileNotFoundError
+        The file is neither in the data home nor downloadable (see
+        :func:`nidslib.data.datasets.fetch`).
+    DatasetFormatError
+        The file is malformed (see :func:`read_nsl_kdd`).
     """
     if split not in NSL_KDD_FILES:
         raise ValueError(f"split must be one of {list(NSL_KDD_FILES)}, not {split!r}")
@@ -52,23 +91,68 @@ def load_nsl_kdd(split: str = "train") -> pd.DataFrame:
 
 
 def load_kddcup99() -> pd.DataFrame:
-    """Load the KDD Cup 99 10 % file (494,021 rows, 70.5 % of them exact duplicates)."""
+    """Load the KDD Cup 99 10 % file (494,021 rows, 70.5 % of them exact duplicates).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 41 features, ``label``, ``category`` and ``is_attack``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file is neither in the data home nor downloadable (see
+        :func:`nidslib.data.datasets.fetch`).
+    DatasetFormatError
+        The file is malformed (see :func:`read_kddcup99`).
+    """
     return read_kddcup99(fetch(f"kddcup99/{KDDCUP99_FILE}"))
 
 
 def read_nsl_kdd(path) -> pd.DataFrame:
     """One NSL-KDD file at ``path`` (any copy: no checksum), as :func:`load_nsl_kdd` gives it.
 
-    Raises :class:`~nidslib.data.rawcsv.DatasetFormatError` naming the file and what is
-    wrong: a line without 43 fields, text in a numeric column, an unknown attack name.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A headerless file of 43 comma-separated fields per line: 41 features, the attack
+        name, the difficulty score.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 41 features, ``label`` (the attack name, without a trailing dot), ``difficulty``
+        (int8), ``category`` and ``is_attack``.
+
+    Raises
+    ------
+    DatasetFormatError
+        Naming the file and what is wrong: a line without 43 fields, text in a numeric
+        column, an attack name without a category.
     """
     frame = _read_kdd(Path(path), [*schema.KDD_FEATURES, "label", "difficulty"])
     return frame.assign(difficulty=frame["difficulty"].astype("int8"))
 
 
 def read_kddcup99(path) -> pd.DataFrame:
-    """One KDD Cup 99 file at ``path`` (plain or gzip), as :func:`load_kddcup99` gives it;
-    the same errors as :func:`read_nsl_kdd`, with 42 fields per line."""
+    """One KDD Cup 99 file at ``path`` (plain or gzip), as :func:`load_kddcup99` gives it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A headerless file of 42 comma-separated fields per line: 41 features and the attack
+        name (``"smurf."``: the trailing dot is removed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 41 features, ``label``, ``category`` and ``is_attack``.
+
+    Raises
+    ------
+    DatasetFormatError
+        As for :func:`read_nsl_kdd`, with 42 fields per line.
+    """
     return _read_kdd(Path(path), [*schema.KDD_FEATURES, "label"])
 
 
@@ -115,11 +199,16 @@ def kdd_preprocessor() -> ColumnTransformer:
     "ignore")``: a service first seen in a test file becomes all zeros, not an error); the
     38 numeric features pass through unscaled, because the book's Keras models scale inside
     (:func:`nidslib.models.fit_scaling`) and the classical baselines inside
-    :func:`nidslib.balancing.make_pipeline`. Fit it on training records only (BOOK rule 3):
-    the categories it knows are then those of the training file. Output: a dense float
-    array (cast it to float32 for Keras), one-hot columns first, named by
-    ``get_feature_names_out()``; other columns of the frame (``label``, ``category``, ...)
-    are dropped.
+    :func:`nidslib.balancing.make_pipeline`. Fit it on training records only (evaluation
+    rule 3 of the introduction): the categories it knows are then those of the training
+    file.
+
+    Returns
+    -------
+    sklearn.compose.ColumnTransformer
+        Unfitted. Once fitted, ``transform`` gives a dense float array (cast it to float32
+        for Keras), one-hot columns first, named by ``get_feature_names_out()``; other
+        columns of the frame (``label``, ``category``, ...) are dropped.
     """
     text = list(schema.KDD_TEXT_FEATURES)
     numeric = [c for c in schema.KDD_FEATURES if c not in text]
@@ -134,8 +223,28 @@ def validation_split(frame: pd.DataFrame, fraction: float = 0.1, seed: int = 0
 
     Chapter 8 (reality check), section "The files and their encoding". Early stopping and
     thresholds are tuned on these validation records, never on KDDTest+ or KDDTest-21: a
-    number tuned on the test file is no longer a test result. ``fraction`` of the rows
-    (per category) go to validation, chosen with ``seed``; both parts keep their index.
+    number tuned on the test file is no longer a test result (evaluation rule 5 of the
+    introduction).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A training file from :func:`load_nsl_kdd` or :func:`load_kddcup99`.
+    fraction : float
+        The share of the rows (per category) that goes to validation, in (0, 1).
+    seed : int
+        The random state of the draw.
+
+    Returns
+    -------
+    train, val : pandas.DataFrame
+        The two parts, each in the original row order and keeping its index.
+
+    Raises
+    ------
+    ValueError
+        ``frame`` is not a DataFrame with ``category``, ``fraction`` is outside (0, 1), or
+        a category has too few rows to be stratified.
     """
     _check_frame(frame, "frame", ("category",))
     if not 0 < fraction < 1:
@@ -150,6 +259,22 @@ def category_codes(frame: pd.DataFrame) -> np.ndarray:
 
     Chapter 8 (reality check), section "The files and their encoding": the labels a Keras
     softmax model of five classes is trained on.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame with ``category``.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        One id per row.
+
+    Raises
+    ------
+    ValueError
+        ``frame`` has no ``category`` column, or holds a category outside
+        :data:`KDD_CATEGORIES`.
     """
     _check_frame(frame, "frame", ("category",))
     unknown = sorted(set(frame["category"]) - set(KDD_CATEGORIES))
@@ -164,6 +289,21 @@ def unseen_attacks(train: pd.DataFrame, test: pd.DataFrame) -> list[str]:
     Chapter 8 (reality check), section "Attacks never seen in training". In NSL-KDD,
     KDDTest+ holds 37 attack names, KDDTrain+ 22, and 17 of the test file's are new: a
     classifier cannot name what it never saw, but it may still flag it as an attack.
+
+    Parameters
+    ----------
+    train, test : pandas.DataFrame
+        Frames with a ``label`` column (the attack name, ``"normal"`` for normal traffic).
+
+    Returns
+    -------
+    list of str
+        The new attack names; ``"normal"`` is never among them.
+
+    Raises
+    ------
+    ValueError
+        ``train`` or ``test`` is not a DataFrame with ``label``.
     """
     _check_frame(train, "train")
     _check_frame(test, "test")
@@ -176,7 +316,23 @@ def copies_of(test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
     Chapter 8 (reality check), section "KDD Cup 99: duplicates and random splits". On a
     random split of a file full of duplicates, such test rows were in effect seen during
     training: the model is scored on memory, not on generalisation. Rows are compared
-    through 64-bit hashes (a false match needs a hash collision).
+    through 64-bit hashes (:func:`nidslib.features.row_hashes`; a false match needs a hash
+    collision).
+
+    Parameters
+    ----------
+    test, train : pandas.DataFrame
+        Frames with the 41 KDD features and ``label``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One value per row of ``test``.
+
+    Raises
+    ------
+    ValueError
+        ``test`` or ``train`` is not a DataFrame, or lacks one of the columns.
     """
     _check_frame(test, "test", (*schema.KDD_FEATURES, "label"))
     _check_frame(train, "train", (*schema.KDD_FEATURES, "label"))
@@ -190,13 +346,27 @@ def skip_remaining_cells(reason: str, notebook=None) -> None:
     Chapter 8 (reality check), section "The files and their encoding" (the skip path):
     the chapter needs the genuine NSL-KDD and KDD Cup 99 files, and when they are neither
     in the data home nor downloadable it must still execute without error (a reader
-    offline, CI without the files). Registers an
-    IPython input transformer that empties each later cell before it runs, so the
-    chapter's code needs no ``if`` around every cell; restart the kernel to undo it.
-    ``notebook`` (the chapter's file, relative to the kernel's folder) lets the book still
-    build: every ``{glue:text}`` key of its prose is glued as NaN, since the cells that
-    would compute them never run, and a missing key fails the build.
-    Outside IPython it raises ``RuntimeError`` with the reason.
+    offline, CI without the files). Registers an IPython input transformer that empties
+    each later cell before it runs, so the chapter's code needs no ``if`` around every
+    cell; restart the kernel to undo it.
+
+    Parameters
+    ----------
+    reason : str
+        Why the rest is skipped; printed, and shown to the reader.
+    notebook : str or pathlib.Path, optional
+        The chapter's file, relative to the kernel's folder. Given, it lets the book still
+        build: every ``{glue:text}`` key of its prose is glued as NaN, since the cells that
+        would compute them never run, and a missing key fails the build.
+
+    Raises
+    ------
+    ValueError
+        ``reason`` is empty.
+    RuntimeError
+        Called outside IPython; the message is ``reason``.
+    FileNotFoundError
+        ``notebook`` is given but does not exist.
     """
     if not reason:
         raise ValueError("reason must say why the rest is skipped, got an empty string")
@@ -218,7 +388,25 @@ def skip_remaining_cells(reason: str, notebook=None) -> None:
 
 def prose_glue_keys(notebook) -> list[str]:
     """The keys of the ``{glue:text}`` roles in a notebook's markdown cells, sorted.
-    Chapter 8 (reality check), the skip path of :func:`skip_remaining_cells`."""
+
+    Chapter 8 (reality check), section "The files and their encoding": the skip path of
+    :func:`skip_remaining_cells` glues each of them.
+
+    Parameters
+    ----------
+    notebook : str or pathlib.Path
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    list of str
+        The keys, each once.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``notebook`` does not exist.
+    """
     path = Path(notebook)
     if not path.exists():
         raise FileNotFoundError(f"{path.resolve()} not found: pass the chapter's own file, "

@@ -3,6 +3,27 @@
 Chapter 1 (Data cleaning), section "Meet the raw files". The fast path hands the whole file
 to pyarrow's multithreaded CSV reader. Only when that fails does a slow line-by-line pass
 run, and only to say which line, column and value broke the file.
+
+Example
+-------
+A one-flow file in the MachineLearningCVE format, read as it is, then damaged:
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> from nidslib.data import schema
+>>> path = Path(tempfile.mkdtemp()) / "Monday-WorkingHours.pcap_ISCX.csv"
+>>> header = ",".join(schema.MACHINE_LEARNING_CVE_HEADER)
+>>> flow = ",".join(["443", "Infinity"] + ["0"] * 76 + ["BENIGN"])
+>>> _ = path.write_text(header + "\\n" + flow + "\\n")
+>>> frame = read_cicids2017_csv(path)
+>>> frame.shape, float(frame[" Flow Duration"].iloc[0]), frame[" Label"].iloc[0]
+((1, 79), inf, 'BENIGN')
+>>> _ = path.write_text(header + "\\n" + flow.replace("443", "port 443", 1) + "\\n")
+>>> try:
+...     read_cicids2017_csv(path)
+... except DatasetFormatError as error:
+...     print(str(error).split(", ", 1)[1])
+line 2, column 'Destination Port': 'port 443' is not a number, 'Infinity' or 'NaN'
 """
 
 from __future__ import annotations
@@ -26,6 +47,7 @@ class DatasetFormatError(ValueError):
 
     The message names the file and, where it applies, the line, column and offending value,
     and says what was expected, so a reader can fix the file rather than debug the reader.
+    A subclass of ``ValueError``, so code that catches ``ValueError`` catches it too.
     """
 
 
@@ -64,13 +86,39 @@ def read_cicids2017_csv(
     file (leading spaces; pandas' ``.1`` on the duplicated ``Fwd Header Length``), numbers
     are parsed (``Infinity`` -> inf, ``NaN`` or empty -> NaN), and ``Label`` is decoded as
     latin-1, which maps bytes one to one: both the raw cp1252 dash (byte 0x96) and its
-    UTF-8 re-encoding (b"\\xc2\\x96") survive for :func:`nidslib.data.canonical.repair_labels`.
-    ``TrafficLabelling`` files also get ``Timestamp`` parsed: day/month/year on a 12-hour
-    clock without AM/PM, so hours 1-7 are afternoon (13-19). Rows whose every field is empty
-    (reported in the real Thursday TrafficLabelling file) are dropped and counted in
-    ``attrs["blank_rows"]``. ``float_dtype="float64"`` keeps every value exact (13 % of the
-    values of the genuine sample are not representable in float32); ``"float32"`` halves
-    the memory. Raises :class:`DatasetFormatError` for any malformed file.
+    UTF-8 re-encoding (b"\\xc2\\x96") survive for
+    :func:`nidslib.data.canonical.repair_labels`. ``TrafficLabelling`` files also get
+    ``Timestamp`` parsed: day/month/year on a 12-hour clock without AM/PM, so hours 1-7 are
+    afternoon (13-19). Rows whose every field is empty (reported in the real Thursday
+    TrafficLabelling file) are dropped and counted in ``attrs["blank_rows"]``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file.
+    format : {"MachineLearningCVE", "TrafficLabelling"}
+        Which of the two published archives the file comes from; the header must match it.
+    float_dtype : {"float64", "float32"}
+        Type of the numeric columns. ``"float64"`` keeps every value exact (13 % of the
+        values of the genuine sample are not representable in float32); ``"float32"``
+        halves the memory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flow, the file's columns under the file's names, and
+        ``attrs["blank_rows"]``.
+
+    Raises
+    ------
+    ValueError
+        ``format`` is neither of the two formats.
+    DatasetFormatError
+        The file is empty, its header is not the ``format`` header (the message says which
+        reader or format fits when it is another known header), or a line is malformed: a
+        wrong number of fields, a value that is not a number, or a bad timestamp.
+    FileNotFoundError
+        ``path`` does not exist.
     """
     if format not in CICIDS2017_FORMATS:
         raise ValueError(f"format must be one of {list(CICIDS2017_FORMATS)}, not {format!r}")
@@ -80,10 +128,32 @@ def read_cicids2017_csv(
 def read_cse_cic_ids2018_csv(path, float_dtype: str = "float64") -> pd.DataFrame:
     """Read one raw CSE-CIC-IDS2018 daily CSV file, keeping its own column names.
 
-    Chapter 1 (Data cleaning), section "A second dataset". Header lines repeated inside the
-    file are dropped and counted in ``attrs["repeated_headers"]``; ``Timestamp``
-    ("14/02/2018 08:31:01", day first, 24-hour clock) is parsed. The Tuesday file's four
-    extra identity columns are kept here; the canonical loader drops them.
+    Chapter 1 (Data cleaning), section "Meet the raw files", reads a file this way when the
+    book runs on CSE-CIC-IDS2018. Header lines repeated inside the file are dropped and
+    counted in ``attrs["repeated_headers"]``; ``Timestamp`` ("14/02/2018 08:31:01", day
+    first, 24-hour clock) is parsed. The Tuesday file's four extra identity columns are kept
+    here; the canonical loader drops them.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        One of the ten daily CSV files.
+    float_dtype : {"float64", "float32"}
+        Type of the numeric columns, as for :func:`read_cicids2017_csv`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flow under the file's column names, with ``attrs["repeated_headers"]``
+        and ``attrs["blank_rows"]``.
+
+    Raises
+    ------
+    DatasetFormatError
+        The file is empty, its header is neither 2018 header (with or without the identity
+        columns), or a line is malformed.
+    FileNotFoundError
+        ``path`` does not exist.
     """
     return _to_frame(*read_flow_table(path, "CSE-CIC-IDS2018", float_dtype))
 
@@ -97,10 +167,34 @@ def _to_frame(table: pa.Table, counts: dict[str, int]) -> pd.DataFrame:
 def read_flow_table(path, format: str, float_dtype: str = "float64"):
     """The fast path of every CIC reader: one raw file as an Arrow table, with its counts.
 
-    ``format`` is "MachineLearningCVE", "TrafficLabelling" or "CSE-CIC-IDS2018". Returns
-    ``(table, counts)``, counts of the rows dropped ("blank_rows", and "repeated_headers"
-    for 2018). The loaders concatenate these tables before converting to pandas once,
-    which keeps the peak memory near one copy of the data.
+    The loaders of :mod:`nidslib.data.datasets` concatenate these tables before converting
+    to pandas once, which keeps the peak memory near one copy of the data.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file.
+    format : {"MachineLearningCVE", "TrafficLabelling", "CSE-CIC-IDS2018"}
+        The header the file must have.
+    float_dtype : {"float64", "float32"}
+        Type of the numeric columns.
+
+    Returns
+    -------
+    table : pyarrow.Table
+        The file's rows under its own column names (pandas-style ``.1`` on a duplicate),
+        ``Label`` decoded as latin-1 and ``Timestamp`` parsed.
+    counts : dict of str to int
+        Rows dropped: ``"blank_rows"``, and ``"repeated_headers"`` for 2018.
+
+    Raises
+    ------
+    ValueError
+        ``format`` is none of the three.
+    DatasetFormatError
+        The file is empty, has another header, or holds a malformed line.
+    FileNotFoundError
+        ``path`` does not exist.
     """
     if format not in (*CICIDS2017_FORMATS, "CSE-CIC-IDS2018"):
         raise ValueError(f"unknown format {format!r}")

@@ -1,9 +1,20 @@
 """The CICIDS2017 schema: raw column names, canonical names, labels, families and the week.
 
 Everything here is a fact about the published dataset, kept in one place so the twin
-(:mod:`nidslib.twin.simulation`), the loaders (:mod:`nidslib.data.datasets`) and the cleaning steps
-(:mod:`nidslib.cleaning`) agree byte for byte. Chapter 1 ("Meet the raw files") walks
-through these quirks with the reader.
+(:mod:`nidslib.twin.simulation`), the loaders (:mod:`nidslib.data.datasets`) and the cleaning
+steps (:mod:`nidslib.cleaning`) agree byte for byte. Chapter 1 (Data cleaning), section
+"Meet the raw files", walks through these quirks with the reader. The module also holds the
+schemas of CSE-CIC-IDS2018, KDD Cup 99, NSL-KDD and UNSW-NB15, mapped onto the same names
+where they measure the same thing.
+
+Example
+-------
+>>> snake_case(" Flow Bytes/s"), snake_case("Fwd Avg Bytes/Bulk")
+('flow_bytes_per_s', 'fwd_avg_bytes_per_bulk')
+>>> MACHINE_LEARNING_CVE_HEADER.count(" Fwd Header Length"), len(FEATURES)
+(2, 77)
+>>> len(LABELS), len(FAMILIES), LABEL_FAMILY["Web Attack - XSS"]
+(15, 9, 'Web Attack')
 """
 
 from __future__ import annotations
@@ -50,7 +61,18 @@ def snake_case(name: str) -> str:
     """Canonical column name: ``' Flow Bytes/s'`` -> ``'flow_bytes_per_s'``.
 
     Rates (``/s``, ``/Bulk``) read ``_per_``; any other ``/`` and every run of non
-    alphanumerics becomes one underscore. Explained in chapter 1, "Normalise the names".
+    alphanumerics becomes one underscore. Chapter 1 (Data cleaning), section
+    "Load the whole week", shows the names before and after.
+
+    Parameters
+    ----------
+    name : str
+        A column name as the publisher wrote it, stray spaces included.
+
+    Returns
+    -------
+    str
+        The name in lower-case snake_case, without leading or trailing underscores.
     """
     name = name.strip()
     name = re.sub(r"/(s|Bulk)\b", r" per \1", name)

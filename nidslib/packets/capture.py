@@ -1,10 +1,10 @@
 """Reading packet captures into a packet table, chunk by chunk.
 
-Chapter 9 (From packets to alerts), section "Reading a capture": the first step from a
-capture file to flows (CICFlowMeter-style) and alerts. :func:`read_packets` turns each
-usable packet into one row of a :class:`PacketTable` (time, addresses, ports, protocol,
-IP/header/payload lengths, TCP flags and window) and counts every packet it cannot use, by
-kind, in a :class:`CaptureReport`.
+Chapter 9 (From packets to alerts, in preparation): the first step from a capture file to
+flows (CICFlowMeter-style) and alerts. :func:`read_packets` turns each usable packet into
+one row of a :class:`PacketTable` (time, addresses, ports, protocol, IP/header/payload
+lengths, TCP flags and window) and counts every packet it cannot use, by kind, in a
+:class:`CaptureReport`.
 
 Formats: classic pcap (either byte order; microsecond magic 0xA1B2C3D4 and nanosecond magic
 0xA1B23C4D) and pcapng (Section Header, Interface Description, Enhanced Packet and Simple
@@ -85,14 +85,39 @@ _I64 = np.iinfo(np.int64)
 
 
 class CaptureFormatError(ValueError):
-    """A file that is not a capture this module reads; the message names the file, what
-    was found and what was expected."""
+    """A file that is not a capture this module reads.
+
+    A ``ValueError``; the message names the file, what was found and what was expected.
+    Raised when a reader is opened (:func:`read_packets`, :func:`read_capture`).
+    """
 
 
 @dataclass
 class CaptureReport:
-    """What a reader found: packets read, used and skipped by kind (see the module's
-    docstring); ``packets_read == packets_used + packets_skipped`` always holds."""
+    """What a reader found: packets read, used and skipped by kind.
+
+    ``packets_read == packets_used + packets_skipped`` always holds. The skip kinds are
+    described in the module's docstring.
+
+    Attributes
+    ----------
+    path : str
+        The capture file.
+    format : str
+        ``"pcap"`` or ``"pcapng"``.
+    link_types : tuple of int
+        The link types met: the file's (pcap) or each interface's (pcapng), each once.
+    packets_read : int
+        Every packet record read.
+    packets_used : int
+        Packets that became table rows.
+    skipped : dict
+        ``{kind: count}`` for each kind of :data:`nidslib.packets.decode.KINDS`.
+    file_truncated : bool
+        Whether reading stopped early at a truncated or damaged part of the file.
+    note : str
+        Where and why reading stopped, when it did; else empty.
+    """
 
     path: str
     format: str
@@ -105,6 +130,7 @@ class CaptureReport:
 
     @property
     def packets_skipped(self) -> int:
+        """Packets read but not used, all kinds together."""
         return sum(self.skipped.values())
 
     def _stop(self, note: str) -> None:
@@ -173,6 +199,10 @@ def read_packets(path, chunk_size: int = 1_000_000, *, block_size: int = 64 << 2
     CaptureFormatError
         At once, when the file is empty, too short, not a capture (wrong magic), or a
         classic pcap of an unsupported link type.
+    ValueError
+        When ``chunk_size`` is below 1 or ``block_size`` below 64.
+    FileNotFoundError
+        When ``path`` does not exist.
     """
     return PacketReader(path, chunk_size, block_size)
 
@@ -194,7 +224,7 @@ def read_capture(path, chunk_size: int = 1_000_000):
 
     Raises
     ------
-    CaptureFormatError
+    CaptureFormatError, ValueError, FileNotFoundError
         As :func:`read_packets`.
     """
     reader = read_packets(path, chunk_size)
@@ -202,7 +232,27 @@ def read_capture(path, chunk_size: int = 1_000_000):
 
 
 class PacketReader:
-    """The iterator that :func:`read_packets` returns; ``report`` fills in as it reads."""
+    """The iterator that :func:`read_packets` returns; ``report`` fills in as it reads.
+
+    Parameters
+    ----------
+    path : str or Path
+        The capture file, checked at once.
+    chunk_size : int, default 1_000_000
+        Rows per :class:`PacketTable`.
+    block_size : int, default 64 MiB
+        Bytes read from the file at a time.
+
+    Attributes
+    ----------
+    report : CaptureReport
+        The counts so far; complete once the iterator is exhausted.
+
+    Raises
+    ------
+    CaptureFormatError, ValueError, FileNotFoundError
+        As :func:`read_packets`.
+    """
 
     def __init__(self, path, chunk_size: int = 1_000_000, block_size: int = 64 << 20):
         if chunk_size < 1 or block_size < 64:

@@ -1,11 +1,32 @@
 """Writing small packet captures: the other half of :mod:`nidslib.packets.capture`.
 
-Chapter 9 (From packets to alerts), section "Reading a capture". Makes synthetic classic
-pcap files (Ethernet, SLL, SLL2 or raw IP frames carrying IPv4/IPv6 with TCP, UDP, ICMP or
-ICMPv6) for the tests, the benchmark and the twin, and pcapng files with several interfaces
-for the reader's tests. Every header is built with :mod:`struct`, one packet at a time; the
-IPv4 header checksum and the TCP/UDP/ICMP checksums are computed (``checksums=False`` leaves
-the transport ones zero, for speed).
+Chapter 9 (From packets to alerts, in preparation). Makes synthetic classic pcap files
+(Ethernet, SLL, SLL2 or raw IP frames carrying IPv4/IPv6 with TCP, UDP, ICMP or ICMPv6) for
+the tests, the benchmark and the twin, and pcapng files with several interfaces for the
+reader's tests. Every header is built with :mod:`struct`, one packet at a time; the IPv4
+header checksum and the TCP/UDP/ICMP checksums are computed (``checksums=False`` leaves the
+transport ones zero, for speed).
+
+Example
+-------
+A TCP handshake's first two packets, written as pcap and as pcapng with two interfaces (the
+second raw IP, in nanoseconds), then read back.
+
+>>> import os, tempfile
+>>> from nidslib.packets.capture import read_capture
+>>> folder = tempfile.mkdtemp()
+>>> syn = Packet(1_000_000, "10.0.0.1", "10.0.0.2", 6, 40000, 80, tcp_flags=0x02)
+>>> syn_ack = Packet(1_000_100, "10.0.0.2", "10.0.0.1", 6, 80, 40000, tcp_flags=0x12)
+>>> len(ip_packet(syn)), len(link_frame(syn)), len(link_frame(syn, SLL2))
+(40, 54, 60)
+>>> write_pcap(os.path.join(folder, "two.pcap"), [syn, syn_ack])
+2
+>>> path = os.path.join(folder, "two.pcapng")
+>>> write_pcapng(path, [(0, syn), (1, syn_ack)], interfaces=((ETHERNET, None), (RAW, 9)))
+2
+>>> table, report = read_capture(path)
+>>> table.time_us.tolist(), table.tcp_flags.tolist(), report.link_types
+([1000000, 1000100], [2, 18], (1, 101))
 """
 
 from __future__ import annotations
@@ -27,6 +48,38 @@ class Packet:
     ``ipv6_extensions`` are next-header numbers (0, 43, 60 or 44), each written as an
     8-byte extension header; ``fragment_offset`` (in 8-byte units) and ``more_fragments``
     make an IPv4 fragment.
+
+    Attributes
+    ----------
+    time_us : int
+        Capture time, microseconds since the epoch.
+    src, dst : str
+        IPv4 or IPv6 addresses, both of the same version.
+    protocol : int, default 6
+        IP protocol: 6 (TCP), 17 (UDP), 1 (ICMP), 58 (ICMPv6); any other number is written
+        with no transport header.
+    src_port, dst_port : int, default 0
+        TCP/UDP ports.
+    tcp_flags : int, default 0x10
+        TCP flags byte (0x10: ACK).
+    tcp_window : int, default 65535
+        TCP window.
+    payload : bytes or int, default 0
+        The payload, or its length in zero bytes.
+    vlans : tuple of int
+        802.1Q/802.1ad tag ids (Ethernet only).
+    ip_options : bytes
+        IPv4 options, a multiple of 4 bytes.
+    tcp_options : bytes
+        TCP options, a multiple of 4 bytes.
+    ipv6_extensions : tuple of int
+        IPv6 extension headers, by next-header number.
+    fragment_offset : int, default 0
+        IPv4 fragment offset, in 8-byte units.
+    more_fragments : bool, default False
+        IPv4 "more fragments" flag.
+    ttl : int, default 64
+        IPv4 TTL or IPv6 hop limit.
     """
 
     time_us: int
@@ -58,7 +111,25 @@ def _checksum(data: bytes) -> int:
 
 
 def ip_packet(p: Packet, checksums: bool = True) -> bytes:
-    """The IP packet (header, transport header, payload) that ``p`` describes."""
+    """The IP packet (header, transport header, payload) that ``p`` describes.
+
+    Parameters
+    ----------
+    p : Packet
+        The packet.
+    checksums : bool, default True
+        Compute the transport checksum (the IPv4 header checksum is always computed).
+
+    Returns
+    -------
+    bytes
+        The IPv4 or IPv6 packet.
+
+    Raises
+    ------
+    ValueError
+        When ``p.src`` and ``p.dst`` are not addresses of the same IP version.
+    """
     payload = bytes(p.payload) if isinstance(p.payload, int) else p.payload
     src, dst = ipaddress.ip_address(p.src), ipaddress.ip_address(p.dst)
     if src.version != dst.version:
@@ -101,7 +172,27 @@ def ip_packet(p: Packet, checksums: bool = True) -> bytes:
 
 
 def link_frame(p: Packet, link_type: int = ETHERNET, checksums: bool = True) -> bytes:
-    """``p`` framed for ``link_type``: Ethernet (with ``p.vlans``), SLL, SLL2 or raw IP."""
+    """``p`` framed for ``link_type``: Ethernet (with ``p.vlans``), SLL, SLL2 or raw IP.
+
+    Parameters
+    ----------
+    p : Packet
+        The packet.
+    link_type : int, default ETHERNET
+        1 (Ethernet), 113 (SLL), 276 (SLL2), or a raw-IP type (101, 228, 229, 12, 14).
+    checksums : bool, default True
+        As in :func:`ip_packet`.
+
+    Returns
+    -------
+    bytes
+        The link-layer frame.
+
+    Raises
+    ------
+    ValueError
+        When ``link_type`` is none of the above, or as :func:`ip_packet`.
+    """
     ip = ip_packet(p, checksums)
     ethertype = 0x0800 if ip[0] >> 4 == 4 else 0x86DD
     if link_type == ETHERNET:
@@ -150,6 +241,11 @@ def write_pcap(path, packets, *, link_type: int = ETHERNET, nanosecond: bool = F
     -------
     int
         The number of packets written.
+
+    Raises
+    ------
+    ValueError
+        When a :class:`Packet` cannot be framed (see :func:`link_frame`).
     """
     magic = 0xA1B23C4D if nanosecond else 0xA1B2C3D4
     record = struct.Struct(byte_order + "IIII")
@@ -167,21 +263,68 @@ def write_pcap(path, packets, *, link_type: int = ETHERNET, nanosecond: bool = F
 
 
 def pcapng_block(block_type: int, body: bytes, byte_order: str = "<") -> bytes:
-    """One pcapng block: type, total length, ``body`` padded to 4 bytes, total length."""
+    """One pcapng block: type, total length, ``body`` padded to 4 bytes, total length.
+
+    Parameters
+    ----------
+    block_type : int
+        The block type (1: Interface Description, 3: Simple Packet, 6: Enhanced Packet,
+        0x0A0D0D0A: Section Header).
+    body : bytes
+        The block's body.
+    byte_order : {"<", ">"}, default "<"
+        The section's byte order.
+
+    Returns
+    -------
+    bytes
+        The block.
+    """
     body += bytes(-len(body) % 4)
     length = struct.pack(byte_order + "I", len(body) + 12)
     return struct.pack(byte_order + "I", block_type) + length + body + length
 
 
 def pcapng_section(byte_order: str = "<") -> bytes:
-    """A Section Header Block (version 1.0, section length unknown)."""
+    """A Section Header Block (version 1.0, section length unknown).
+
+    Parameters
+    ----------
+    byte_order : {"<", ">"}, default "<"
+        The section's byte order, recorded by its byte-order magic.
+
+    Returns
+    -------
+    bytes
+        The block.
+    """
     return pcapng_block(0x0A0D0D0A, struct.pack(byte_order + "IHHq", 0x1A2B3C4D, 1, 0, -1),
                         byte_order)
 
 
 def pcapng_interface(link_type: int, tsresol: int | None = None, byte_order: str = "<",
                      snaplen: int = 0, tsoffset: int = 0) -> bytes:
-    """An Interface Description Block, with ``if_tsresol`` and ``if_tsoffset`` when given."""
+    """An Interface Description Block, with ``if_tsresol`` and ``if_tsoffset`` when given.
+
+    Parameters
+    ----------
+    link_type : int
+        The interface's link type.
+    tsresol : int, optional
+        ``if_tsresol``: timestamps in 10^-tsresol s, or 2^-(tsresol & 0x7F) s when the
+        high bit is set; ``None`` writes no option (the default, 10^-6 s).
+    byte_order : {"<", ">"}, default "<"
+        The section's byte order.
+    snaplen : int, default 0
+        The snapshot length (0: none).
+    tsoffset : int, default 0
+        ``if_tsoffset`` in seconds, added to every timestamp; 0 writes no option.
+
+    Returns
+    -------
+    bytes
+        The block.
+    """
     options = b""
     if tsresol is not None:
         options += struct.pack(byte_order + "HHB3x", 9, 1, tsresol)
@@ -223,6 +366,13 @@ def write_pcapng(path, packets, interfaces=((ETHERNET, None),), *, byte_order: s
     -------
     int
         The number of packets written.
+
+    Raises
+    ------
+    IndexError
+        When a packet names an interface that ``interfaces`` does not declare.
+    ValueError
+        When a :class:`Packet` cannot be framed (see :func:`link_frame`).
     """
     count = 0
     with open(path, "wb") as f:

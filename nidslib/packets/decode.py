@@ -1,11 +1,26 @@
 """Decoding packets' headers in bulk: link layer, IP and transport, thousands at a time.
 
-Chapter 9 (From packets to alerts), section "Reading a capture". :mod:`nidslib.packets.capture`
-finds where each packet's bytes lie in a block of the file; :func:`decode` reads every header
-field of a batch of packets with numpy indexing over those offsets (:class:`Views` gives
-unaligned big- and little-endian views of the block), and says which packets it cannot use
-and why (:data:`KINDS`). The module docstring of :mod:`nidslib.packets.capture` lists the
-link types and protocols and what each skip kind means.
+Chapter 9 (From packets to alerts, in preparation). :mod:`nidslib.packets.capture` finds
+where each packet's bytes lie in a block of the file; :func:`decode` reads every header field
+of a batch of packets with numpy indexing over those offsets (:class:`Views` gives unaligned
+big- and little-endian views of the block), and says which packets it cannot use and why
+(:data:`KINDS`). The module docstring of :mod:`nidslib.packets.capture` lists the link types
+and protocols and what each skip kind means.
+
+Example
+-------
+Two Ethernet frames in one buffer, a UDP packet and an ARP frame, decoded in one call.
+
+>>> from nidslib.packets.capture_write import Packet, link_frame
+>>> frames = [link_frame(Packet(0, "10.0.0.1", "10.0.0.2", 17, 1234, 53, payload=4)),
+...           bytes(12) + bytes.fromhex("0806") + bytes(28)]  # ethertype 0x0806: ARP
+>>> buf = bytearray(b"".join(frames) + bytes(64))  # slack: fields are read in whole words
+>>> table, counts = decode(Views(buf, "<"), np.array([0, len(frames[0])]),
+...                        np.array([len(f) for f in frames]), np.array([0, 1]), 1)
+>>> table.src_text(), table.dst_port.tolist(), table.payload_length.tolist()
+(['10.0.0.1'], [53], [4])
+>>> dict(zip(("used",) + KINDS, counts.tolist()))["non_ip"]
+1
 """
 
 from __future__ import annotations
@@ -23,7 +38,19 @@ _UNSUP, _TRUNC, _NONIP, _MALF, _FRAG, _UNTR = range(1, 7)
 
 
 class Views:
-    """Unaligned numpy views of a buffer: a field at any byte offset is one gather."""
+    """Unaligned numpy views of a buffer: a field at any byte offset is one gather.
+
+    ``u8``, ``be16``, ``be32``, ``le32`` and ``le64`` start at every byte of the buffer;
+    ``u32`` is the 32-bit view in the file's byte order. Reads near the end of the buffer
+    need slack after the data: ``limit`` is the last offset a transport header may start.
+
+    Parameters
+    ----------
+    buf : bytearray
+        The block of the file, with slack after the data.
+    order : {"<", ">"}
+        The file's byte order, for ``u32``.
+    """
 
     def __init__(self, buf: bytearray, order: str):
         n = len(buf)
@@ -73,9 +100,30 @@ def _link_layer(v: Views, d, c, link, kind):
 
 
 def decode(v: Views, d, c, time, link) -> tuple[PacketTable, np.ndarray]:
-    """The table rows of packets whose link-layer data start at byte offsets ``d`` of the
-    buffer (``c`` bytes captured each, ``time`` in microseconds, ``link`` the link type of
-    each or of all), and the count of packets per skip code (0: used, then :data:`KINDS`)."""
+    """Decode a batch of packets into table rows, and count the packets skipped by kind.
+
+    Parameters
+    ----------
+    v : Views
+        Views of the buffer that holds the packets.
+    d : numpy.ndarray
+        int64 byte offsets where each packet's link-layer data start.
+    c : numpy.ndarray
+        Bytes captured of each packet.
+    time : numpy.ndarray
+        int64 timestamps, microseconds.
+    link : int or numpy.ndarray
+        The link type of all packets, or of each (-1 marks a packet already known to be
+        malformed).
+
+    Returns
+    -------
+    table : PacketTable
+        One row per usable packet, in input order.
+    counts : numpy.ndarray
+        int64 counts per skip code: index 0 the packets used, index k the packets skipped
+        as ``KINDS[k - 1]``.
+    """
     n = len(d)
     if n == 0:
         return PacketTable.empty(), np.zeros(len(KINDS) + 1, np.int64)

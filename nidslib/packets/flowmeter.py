@@ -3,11 +3,34 @@
 The twin (:mod:`nidslib.twin.simulation`) simulates packets and turns them into the 77 features
 of CICIDS2017 here, so the features agree with each other the way the real ones do:
 ``Flow Bytes/s`` is bytes over duration, the packet-length statistics describe the same
-packets, a flow with zero duration gets ``Infinity`` rates. Chapter 1, "What a flow is",
-explains each feature.
+packets, a flow with zero duration gets ``Infinity`` rates. Chapter 1 (Data cleaning),
+section "What a flow is", explains each feature; computing them from captured packets is
+the subject of Chapter 9 (From packets to alerts, in preparation).
 
 All work is vectorised over a flat packet table (one row per packet, grouped by flow), so
 the full-scale week (2.8 M flows, ~30 M packets) runs in chunks in seconds.
+
+Example
+-------
+Two flows: a request, its answer and a last forward packet 3 ms in, then a lone packet
+whose zero duration makes its byte rate infinite.
+
+>>> packets = Packets(flow=np.array([0, 0, 0, 1]), time_us=np.array([0, 1000, 3000, 0]),
+...                   payload=np.array([100, 50, 0, 10]),
+...                   forward=np.array([True, False, True, True]), n_flows=2)
+>>> flags = {k: np.zeros(2) for k in ("fin", "syn", "rst", "psh", "ack", "urg")}
+>>> features = flow_features(packets, header_fwd=np.array([20, 8]),
+...                          header_bwd=np.array([20, 8]), init_win_fwd=np.array([64240, -1]),
+...                          init_win_bwd=np.array([65160, -1]), flags=flags,
+...                          destination_port=np.array([80, 53]))
+>>> len(features)
+77
+>>> for name in ("flow_duration", "total_fwd_packets", "flow_bytes_per_s", "flow_iat_mean"):
+...     print(name, features[name].tolist())
+flow_duration [3000.0, 0.0]
+total_fwd_packets [2.0, 1.0]
+flow_bytes_per_s [50000.0, inf]
+flow_iat_mean [1500.0, 0.0]
 """
 
 from __future__ import annotations
@@ -16,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# CICFlowMeter's activity timeout: a gap longer than this ends an "active" period.
+# CICFlowMeter's activity timeout (5 s): a gap longer than this ends an "active" period.
 ACTIVITY_TIMEOUT_US = 5_000_000
 
 
@@ -26,7 +49,21 @@ class Packets:
 
     ``flow`` are flow indices 0..n_flows-1 (every flow has at least one packet, and its
     first packet is forward), ``time_us`` integer microseconds since the flow's start,
-    ``payload`` bytes, ``forward`` True for client-to-server packets.
+    ``payload`` bytes, ``forward`` True for client-to-server packets. This is the twin's
+    table, simpler than :class:`nidslib.packets.table.PacketTable`.
+
+    Attributes
+    ----------
+    flow : numpy.ndarray
+        Integer flow index of each packet, sorted.
+    time_us : numpy.ndarray
+        Integer microseconds since the flow's start, sorted within each flow.
+    payload : numpy.ndarray
+        Payload bytes of each packet.
+    forward : numpy.ndarray
+        bool, True for client-to-server packets.
+    n_flows : int
+        The number of flows.
     """
 
     flow: np.ndarray
@@ -96,6 +133,31 @@ def flow_features(packets: Packets, header_fwd, header_bwd, init_win_fwd, init_w
     in each direction, initial TCP windows (-1 where a direction has no packet, as in
     CICFlowMeter) and flag indicators (CICFlowMeter's flag counts are 0/1 per flow in
     CICIDS2017; ``Fwd PSH Flags`` equals ``SYN Flag Count`` there, a known export bug).
+    Chapter 1 (Data cleaning), section "What a flow is", explains each feature.
+
+    Parameters
+    ----------
+    packets : Packets
+        The flows' packets.
+    header_fwd, header_bwd : array_like
+        Per flow, the header length of each forward (backward) packet, in bytes; a
+        32-byte header (TCP with timestamps) adds 8 bytes of options to each side's
+        first segment. ``header_fwd`` is also the ``Min Seg Size Forward``.
+    init_win_fwd, init_win_bwd : array_like
+        Per flow, the initial TCP window of each direction; ``init_win_bwd`` is replaced
+        by -1 where the flow has no backward packet.
+    flags : dict of str to array_like
+        Per-flow 0/1 indicators under the keys ``"fin"``, ``"syn"``, ``"rst"``,
+        ``"psh"``, ``"ack"`` and ``"urg"``.
+    destination_port : array_like
+        Per flow, the destination port, passed through.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The 77 features by canonical name, one value per flow. A zero-duration flow gets
+        ``inf`` in ``flow_packets_per_s`` and in ``flow_bytes_per_s`` (NaN there when it
+        carries no payload), as in the genuine files.
     """
     p, n = packets, packets.n_flows
     fwd, bwd = p.forward, ~p.forward

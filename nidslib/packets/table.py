@@ -1,7 +1,7 @@
 """The packet table: one row per packet, the form in which packets travel through the book.
 
-Chapter 9 (From packets to alerts), section "Reading a capture". :mod:`nidslib.packets.capture`
-fills it from pcap and pcapng files; the flow builder reads it. Addresses are stored as 16
+Chapter 9 (From packets to alerts, in preparation). :mod:`nidslib.packets.capture` fills it
+from pcap and pcapng files; the flow builder reads it. Addresses are stored as 16
 bytes (IPv4 mapped as ``::ffff:a.b.c.d``) so IPv4 and IPv6 share one column.
 
 Example
@@ -30,9 +30,36 @@ _DTYPES = dict(time_us=np.int64, src=np.uint8, dst=np.uint8, src_port=np.uint16,
 
 @dataclass
 class PacketTable:
-    """One row per usable packet. ``src``/``dst`` are (n, 16) uint8 addresses, IPv4 mapped
-    as ::ffff:a.b.c.d; lengths are in bytes; ports, flags and window are 0 where they do
-    not apply (ICMP has no ports, non-TCP no flags or window)."""
+    """One row per usable packet, one numpy array per column.
+
+    ``src``/``dst`` are (n, 16) uint8 addresses, IPv4 mapped as ::ffff:a.b.c.d; lengths are
+    in bytes; ports, flags and window are 0 where they do not apply (ICMP has no ports,
+    non-TCP no flags or window). Indexing with a slice, mask or index array gives a table
+    of those rows.
+
+    Attributes
+    ----------
+    time_us : numpy.ndarray
+        int64 capture times, microseconds since the epoch.
+    src, dst : numpy.ndarray
+        (n, 16) uint8 source and destination addresses.
+    src_port, dst_port : numpy.ndarray
+        uint16 ports (0 for ICMP and ICMPv6).
+    protocol : numpy.ndarray
+        uint8 IP protocol: 6, 17, 1 or 58.
+    ip_length : numpy.ndarray
+        uint32 IPv4 total length, or IPv6 payload length + 40.
+    header_length : numpy.ndarray
+        uint16 IP header (with extensions) plus transport header.
+    payload_length : numpy.ndarray
+        uint32 ``ip_length - header_length``.
+    tcp_flags : numpy.ndarray
+        uint8 TCP flags (0 for other protocols).
+    tcp_window : numpy.ndarray
+        uint16 TCP window (0 for other protocols).
+    captured_length : numpy.ndarray
+        uint32 bytes captured of the frame.
+    """
 
     time_us: np.ndarray  # int64, microseconds since the epoch
     src: np.ndarray
@@ -49,7 +76,12 @@ class PacketTable:
 
     @classmethod
     def empty(cls) -> PacketTable:
-        """A table of no packets, with the columns' types."""
+        """A table of no packets, with the columns' types.
+
+        Returns
+        -------
+        PacketTable
+        """
         return cls(**{k: np.zeros((0, 16) if k in ("src", "dst") else 0, v)
                       for k, v in _DTYPES.items()})
 
@@ -61,20 +93,46 @@ class PacketTable:
 
     @classmethod
     def concat(cls, tables) -> PacketTable:
-        """The tables one after the other (an empty table when there are none)."""
+        """The tables one after the other (an empty table when there are none).
+
+        Parameters
+        ----------
+        tables : iterable of PacketTable
+            The tables, in order.
+
+        Returns
+        -------
+        PacketTable
+        """
         tables = list(tables) or [cls.empty()]
         return cls(*(np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)))
 
     def src_text(self) -> list[str]:
-        """Source addresses as text (dotted IPv4, compressed IPv6)."""
+        """Source addresses as text (dotted IPv4, compressed IPv6).
+
+        Returns
+        -------
+        list of str
+        """
         return format_addresses(self.src)
 
     def dst_text(self) -> list[str]:
-        """Destination addresses as text."""
+        """Destination addresses as text (dotted IPv4, compressed IPv6).
+
+        Returns
+        -------
+        list of str
+        """
         return format_addresses(self.dst)
 
     def to_frame(self):
-        """A pandas DataFrame of the table, addresses as text."""
+        """A pandas DataFrame of the table, addresses as text.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per field, ``src`` and ``dst`` as strings.
+        """
         import pandas as pd
 
         columns = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -101,7 +159,23 @@ def format_addresses(addresses) -> list[str]:
 
 
 def parse_address(text: str) -> np.ndarray:
-    """The 16-byte form of an IPv4 or IPv6 address, as stored in a :class:`PacketTable`."""
+    """The 16-byte form of an IPv4 or IPv6 address, as stored in a :class:`PacketTable`.
+
+    Parameters
+    ----------
+    text : str
+        An IPv4 or IPv6 address.
+
+    Returns
+    -------
+    numpy.ndarray
+        16 uint8 values; IPv4 mapped as ``::ffff:a.b.c.d``.
+
+    Raises
+    ------
+    ValueError
+        When ``text`` is not an IP address.
+    """
     address = ipaddress.ip_address(text)
     if address.version == 4:
         address = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + address.packed)

@@ -8,8 +8,22 @@ Two measures, reported per class in ``benchmarks/README.md`` and checked by a te
 - transfer: a random forest trained on the twin alone, asked to label the genuine rows;
   its recall per class says whether what a model learns on the twin holds on real traffic.
 
-Chapter 1, "The twin", shows these numbers to the reader. :func:`load_genuine_rows` reads
-the genuine rows both of them are measured on.
+Chapter 1 (Data cleaning), section "The data: CICIDS2017 and its twin", points the reader
+to these numbers; ``benchmarks/README.md`` ("Twin fidelity") lists them.
+:func:`load_genuine_rows` reads the genuine rows both of them are measured on.
+
+Example
+-------
+One feature, two classes; one genuine DDoS flow is as short as benign ones:
+
+>>> import pandas as pd
+>>> twin = pd.DataFrame({"flow_duration": [1.0, 2.0, 3.0, 4.0, 50.0, 60.0, 70.0, 80.0],
+...                      "label": ["BENIGN"] * 4 + ["DDoS"] * 4})
+>>> genuine = twin.assign(flow_duration=[2.0, 3.0, 5.0, 6.0, 55.0, 65.0, 3.5, 75.0])
+>>> ks_by_class(twin, genuine, features=["flow_duration"])["median_ks"].tolist()
+[0.5, 0.25]
+>>> transfer_recall(twin, genuine, features=["flow_duration"])["recall"].tolist()
+[1.0, 0.75]
 """
 
 from __future__ import annotations
@@ -36,12 +50,29 @@ GENUINE_FOLDERS = {"friday_ddos_head": "MachineLearningCVE",
 def load_genuine_rows(folder) -> pd.DataFrame:
     """The genuine CICIDS2017 rows under ``folder`` as one canonical frame.
 
-    ``folder`` holds the subfolders of :data:`GENUINE_FOLDERS` (``shared/datasets/
-    cicids2017``, or ``$NIDSLIB_DATA/cicids2017`` in CI). Every CSV file in them is read
-    with :func:`nidslib.data.rawcsv.read_cicids2017_csv` in its format, then gets canonical names,
-    loses the duplicated column and has its labels repaired (:mod:`nidslib.cleaning`).
-    Returns the 77 features, ``label``, ``category`` and ``source_file``; infinite values and
-    duplicates are kept, as in the files (the measures skip non-finite values themselves).
+    Every CSV file in the subfolders of :data:`GENUINE_FOLDERS` is read with
+    :func:`nidslib.data.rawcsv.read_cicids2017_csv` in its format, then gets canonical
+    names, loses the duplicated column and has its labels repaired and its families added
+    (:mod:`nidslib.data.canonical`). Infinite values and duplicates are kept, as in the
+    files (the measures skip non-finite values themselves).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder holding the subfolders of :data:`GENUINE_FOLDERS`
+        (``shared/datasets/cicids2017``, or ``$NIDSLIB_DATA/cicids2017`` in CI).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 77 features, ``label``, ``category`` and ``source_file`` (subfolder and name).
+
+    Raises
+    ------
+    FileNotFoundError
+        No CSV file in any of the subfolders.
+    nidslib.data.rawcsv.DatasetFormatError
+        A file is malformed, or holds an unknown label.
     """
     folder = Path(folder)
     parts = []
@@ -68,8 +99,28 @@ def ks_by_class(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.FEATU
                 label: str = "label") -> pd.DataFrame:
     """Per class present in ``genuine``: median and worst KS distance over varying features.
 
-    Both frames are canonical (snake_case features and a ``label`` column). Features that
-    are constant in both samples of a class are left out: they would pull the median to 0.
+    Features that are constant in both samples of a class are left out: they would pull
+    the median to 0. Non-finite values are skipped (a row with one is left out).
+
+    Parameters
+    ----------
+    twin, genuine : pandas.DataFrame
+        Canonical frames: snake_case features and a label column.
+    features : sequence of str
+        The features compared (the 77 by default).
+    label : str
+        The column naming each row's class.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per class of ``genuine`` (index ``label``): ``genuine_rows``,
+        ``twin_rows``, ``features_compared``, ``median_ks``, ``worst_feature``, ``worst_ks``.
+
+    Raises
+    ------
+    ValueError
+        The twin has no flow of a class that ``genuine`` has.
     """
     rows = []
     for cls, real in genuine.groupby(label, observed=True):
@@ -93,6 +144,24 @@ def transfer_recall(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.F
     The forest sees every class of the twin, so a genuine DDoS flow called "DoS Hulk" counts
     as a miss: the question is whether the twin teaches the right class. ``family_recall``
     counts a prediction in the right family (XSS called web brute force) as a hit.
+
+    Parameters
+    ----------
+    twin, genuine : pandas.DataFrame
+        Canonical frames; labels are the 15 CICIDS2017 labels (families come from
+        :data:`nidslib.data.schema.LABEL_FAMILY`). Rows with a non-finite value are left out.
+    features : sequence of str
+        The forest's inputs (the 77 by default).
+    label : str
+        The column naming each row's class.
+    seed : int
+        The forest's random state.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per class of ``genuine`` (index ``label``): ``genuine_rows``, ``recall``,
+        ``family_recall`` and ``most_often_called``.
     """
     train = _finite(twin, features).join(twin[label])
     test = _finite(genuine, features).join(genuine[label])

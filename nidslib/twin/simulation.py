@@ -7,10 +7,27 @@ writes the eight CSV files the way CICFlowMeter did: the same header (leading sp
 the duplicated column), CRLF line ends, ``Infinity`` and ``NaN`` in the rate columns,
 exact duplicate rows, negative values where clocks stepped back, and web-attack labels
 whose dash is the cp1252 byte 0x96. Chapter 1 cleans these files exactly as a reader
-with the real data cleans theirs; chapter 1, "The twin", explains how it is made.
+with the real data cleans theirs; chapter 1 (Data cleaning), section
+"The data: CICIDS2017 and its twin", explains how it is made.
 
-Features are computed from simulated packets (:mod:`nidslib.packets.flowmeter`) of calibrated
-flow types (:mod:`nidslib.twin.traffic`). Same seed, same bytes.
+Features are computed from simulated packets (:mod:`nidslib.packets.flowmeter`) of
+calibrated flow types (:mod:`nidslib.twin.traffic`). Same seed, same bytes.
+
+Example
+-------
+>>> import numpy as np
+>>> label_counts("small")["Wednesday-workingHours.pcap_ISCX.csv"]["Heartbleed"]  # all 11
+11
+>>> rng = np.random.default_rng(0)
+>>> flows = simulate_file("Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.csv",
+...                       {"BENIGN": 30, "DDoS": 20}, rng)
+>>> flows.shape, flows["start_hour"].is_monotonic_increasing
+((50, 79), True)
+>>> ddos = flows.loc[flows["Label"] == "DDoS", "start_hour"]
+>>> bool(ddos.between(15 + 56 / 60, 16 + 16 / 60).all())  # the attack ran 15:56-16:16
+True
+>>> int(simulate_label("PortScan", 200, rng).duplicated().sum()) > 0  # exact copies
+True
 """
 
 from __future__ import annotations
@@ -77,7 +94,26 @@ CAMPAIGNS = {
 
 
 def label_counts(profile: str = "small") -> dict[str, dict[str, int]]:
-    """Flows per label in each file of the twin, for a profile ("small" or "full")."""
+    """Flows per label in each file of the twin, for a profile ("small" or "full").
+
+    Each label keeps its real count times the profile's scale, but at least the profile's
+    ``min_flows`` (never more than the real count).
+
+    Parameters
+    ----------
+    profile : {"small", "full"}
+        A key of :data:`PROFILES`.
+
+    Returns
+    -------
+    dict of str to dict of str to int
+        File name -> label -> flows, for the eight files of :data:`schema.WEEK_FILES`.
+
+    Raises
+    ------
+    ValueError
+        ``profile`` is not a key of :data:`PROFILES`.
+    """
     if profile not in PROFILES:
         raise ValueError(f"unknown twin profile {profile!r}; expected one of {sorted(PROFILES)}")
     scale, floor = PROFILES[profile]["scale"], PROFILES[profile]["min_flows"]
@@ -130,7 +166,23 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
 
 
 def simulate_flows(flow_type: FlowType, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` flows of one type as a frame of the 77 canonical features."""
+    """``n`` flows of one type as a frame of the 77 canonical features.
+
+    Parameters
+    ----------
+    flow_type : nidslib.twin.traffic.FlowType
+        What the flows look like.
+    n : int
+        How many flows.
+    rng : numpy.random.Generator
+        The source of randomness.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n`` rows, the columns of :data:`schema.FEATURES`, computed from simulated
+        packets the way CICFlowMeter computes them.
+    """
     packets = _packets(flow_type, n, rng)
     port = weighted_choice(flow_type.ports, rng, n)
     port = np.where(port == 0, rng.integers(1024, 65536, n), port)
@@ -146,7 +198,28 @@ def simulate_flows(flow_type: FlowType, n: int, rng: np.random.Generator) -> pd.
 
 
 def simulate_label(label: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` flows of one label: a mixture of its flow types, with its share of duplicates."""
+    """``n`` flows of one label: a mixture of its flow types, with its share of duplicates.
+
+    Parameters
+    ----------
+    label : str
+        One of the 15 labels (a key of :data:`nidslib.twin.traffic.TRAFFIC`).
+    n : int
+        How many flows.
+    rng : numpy.random.Generator
+        The source of randomness.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 77 features and ``Label``, the flow types shuffled together, exact copies of
+        short flows among them (:data:`DUPLICATE_SHARE`).
+
+    Raises
+    ------
+    KeyError
+        ``label`` is not one of the 15.
+    """
     mixture = TRAFFIC[label]
     weights = np.array([w for _, w in mixture])
     per_type = rng.multinomial(n, weights / weights.sum())
@@ -165,7 +238,30 @@ def simulate_label(label: str, n: int, rng: np.random.Generator) -> pd.DataFrame
 
 
 def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator) -> pd.DataFrame:
-    """One file of the week: every label's flows, placed in time and sorted by start."""
+    """One file of the week: every label's flows, placed in time and sorted by start.
+
+    Benign flows start at random in the file's capture hours (:data:`CAPTURE_HOURS`),
+    attacks within their campaigns (:data:`CAMPAIGNS`).
+
+    Parameters
+    ----------
+    name : str
+        The file's name, as in :data:`schema.WEEK_FILES`.
+    counts : dict of str to int
+        Flows per label (one entry of :func:`label_counts`).
+    rng : numpy.random.Generator
+        The source of randomness.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 77 features, ``Label`` and ``start_hour`` (hours, local time), sorted by start.
+
+    Raises
+    ------
+    KeyError
+        ``name`` is not a file of the week, or a label of ``counts`` is unknown.
+    """
     begin, end = CAPTURE_HOURS[name]
     parts = []
     for label, n in counts.items():
@@ -181,7 +277,29 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator) -
 
 
 def simulate_week(profile: str = "small", seed: int = 0):
-    """Yield ``(file name, day, frame)`` for the eight files of the twin's week."""
+    """Yield ``(file name, day, frame)`` for the eight files of the twin's week.
+
+    Parameters
+    ----------
+    profile : {"small", "full"}
+        A key of :data:`PROFILES`.
+    seed : int
+        Seed of the one generator all eight files draw from, in week order.
+
+    Yields
+    ------
+    name : str
+        The file's name.
+    day : str
+        Its weekday.
+    frame : pandas.DataFrame
+        Its flows, as :func:`simulate_file` gives them.
+
+    Raises
+    ------
+    ValueError
+        ``profile`` is unknown (raised when the first file is asked for).
+    """
     rng = np.random.default_rng(seed)
     counts = label_counts(profile)
     for name, day, _rows, _labels in schema.WEEK_FILES:
@@ -212,8 +330,28 @@ def _to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
 def write_week(folder, profile: str = "small", seed: int = 0) -> list[Path]:
     """Write the twin's eight MachineLearningCVE CSV files into ``folder``; return their paths.
 
-    Explained in chapter 1, "The twin". Deterministic: the same profile and seed give the
-    same bytes. The full profile (2.83 M flows) takes minutes and about 1 GB on disk.
+    Chapter 1 (Data cleaning), section "The data: CICIDS2017 and its twin". Deterministic:
+    the same profile and seed give the same bytes. The full profile (2.83 M flows) takes
+    minutes and about 1 GB on disk.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        Created when missing; files of the same names are overwritten.
+    profile : {"small", "full"}
+        A key of :data:`PROFILES`.
+    seed : int
+        The random seed.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The eight files, in week order: cp1252, CRLF line ends, the published header.
+
+    Raises
+    ------
+    ValueError
+        ``profile`` is unknown.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

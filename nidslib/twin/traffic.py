@@ -5,12 +5,24 @@ each way, how large, how far apart, which TCP options and flags. The numbers wer
 hand from the quantiles of the genuine CICIDS2017 rows in ``shared/datasets`` (benign
 Friday traffic, DDoS, PortScan, XSS, SQL injection) and, for the other attacks, from how
 the attack tools behave (Patator logins, slowloris' trickled headers, Hulk's floods).
-``benchmarks/twin_fidelity.py`` measures how close the result is; chapter 1, "The twin",
-explains why the book simulates traffic at all.
+``benchmarks/twin_fidelity.py`` measures how close the result is; chapter 1 (Data
+cleaning), section "The data: CICIDS2017 and its twin", explains why the book simulates
+traffic at all.
 
 Look-alikes are deliberate: web brute force and XSS share their shape, slow DoS resembles
 benign keep-alive connections, bots poll like benign web clients, infiltration looks like
 an internal host. That overlap is what keeps the book's models honest.
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> weighted_choice(HTTP.ports, rng, 6).tolist()  # port 80, or 8080 one time in ten
+[80, 80, 80, 80, 80, 8080]
+>>> Count(median=4, sigma=0.5, low=1, high=40).sample(rng, 6).tolist()
+[8, 6, 3, 2, 3, 4]
+>>> TRAFFIC["Web Attack - XSS"][0][0] is TRAFFIC["Web Attack - Brute Force"][0][0]
+True
 """
 
 from __future__ import annotations
@@ -24,14 +36,39 @@ TIMEOUT_US = 119_999_998  # CICFlowMeter's flow timeout: no flow lasts longer
 
 
 def weighted_choice(pairs, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` values drawn from ``((value, weight), ...)``, weights normalised."""
+    """``n`` values drawn from ``((value, weight), ...)``, weights normalised.
+
+    Parameters
+    ----------
+    pairs : sequence of (int, float)
+        Values and their non-negative weights.
+    rng : numpy.random.Generator
+        The source of randomness.
+    n : int
+        How many values to draw (with replacement).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``n`` values.
+    """
     values, weights = zip(*pairs)
     return rng.choice(np.array(values, dtype=np.int64), size=n, p=np.divide(weights, sum(weights)))
 
 
 @dataclass(frozen=True)
 class Count:
-    """Packets in one direction: a lognormal (median, sigma) rounded, or fixed choices."""
+    """Packets in one direction: a lognormal (median, sigma) rounded, or fixed choices.
+
+    Attributes
+    ----------
+    median, sigma : float
+        The lognormal's median and the standard deviation of its logarithm.
+    low, high : int
+        The bounds the rounded draw is clipped to.
+    choices : tuple of (int, float)
+        When given, ``(count, weight)`` pairs drawn from instead of the lognormal.
+    """
 
     median: float = 1.0
     sigma: float = 0.0
@@ -40,6 +77,20 @@ class Count:
     choices: tuple[tuple[int, float], ...] = ()
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw the packet counts of ``n`` flows.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The source of randomness.
+        n : int
+            How many flows.
+
+        Returns
+        -------
+        numpy.ndarray of int64
+            ``n`` counts.
+        """
         if self.choices:
             return weighted_choice(self.choices, rng, n)
         draw = np.round(self.median * np.exp(self.sigma * rng.standard_normal(n)))
@@ -48,7 +99,19 @@ class Count:
 
 @dataclass(frozen=True)
 class Sizes:
-    """Payload bytes of one packet: zero with probability ``p_zero``, else lognormal or choices."""
+    """Payload bytes of one packet: zero with probability ``p_zero``, else lognormal or choices.
+
+    Attributes
+    ----------
+    p_zero : float
+        The chance that a packet carries no payload (a bare ACK).
+    median, sigma : float
+        The lognormal's median and the standard deviation of its logarithm.
+    choices : tuple of (int, float)
+        When given, ``(bytes, weight)`` pairs drawn from instead of the lognormal.
+    high : int
+        The largest lognormal draw (one MSS by default); ``choices`` are not clipped.
+    """
 
     p_zero: float = 0.0
     median: float = 100.0
@@ -57,6 +120,20 @@ class Sizes:
     high: int = MSS
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw the payload sizes of ``n`` packets.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The source of randomness.
+        n : int
+            How many packets.
+
+        Returns
+        -------
+        numpy.ndarray of int64
+            ``n`` sizes in bytes, zeros included.
+        """
         if self.choices:
             size = weighted_choice(self.choices, rng, n)
         else:
@@ -71,8 +148,38 @@ def _choices(*pairs) -> tuple[tuple[int, float], ...]:
 
 @dataclass(frozen=True)
 class FlowType:
-    """One kind of connection. Times are microseconds; ``iat`` is the median gap between
-    packets, spread per flow by ``flow_sigma`` and per packet by ``packet_sigma``."""
+    """One kind of connection, as the packets it sends.
+
+    Times are microseconds; ``iat`` is the median gap between packets, spread per flow by
+    ``flow_sigma`` and per packet by ``packet_sigma``.
+
+    Attributes
+    ----------
+    ports : tuple of (int, float)
+        Destination ports and weights; port 0 means "a random high port".
+    fwd, bwd : Count
+        Packets from the client (forward) and from the server (backward).
+    fwd_size, bwd_size : Sizes
+        Payload bytes of a forward and of a backward packet.
+    iat : float
+        Median gap between packets.
+    flow_sigma, packet_sigma : float
+        Lognormal spread of the gaps from flow to flow (one pace per flow) and from packet
+        to packet within a flow.
+    final_gap : float
+        Median pause before the closing packet; 0 draws it like the other gaps.
+    p_idle : float
+        The chance that a flow goes idle (gaps over 5 s) once or more.
+    idle_s : float
+        Median idle gap, in seconds.
+    win_fwd, win_bwd : tuple of (int, float)
+        Initial TCP window of each direction, with weights; -1 means "no window seen".
+    header : tuple of (int, float)
+        TCP header bytes per packet, with weights.
+    flags : dict of str to float
+        Chance that a flow carries each flag (``fin``, ``syn``, ``rst``, ``psh``, ``ack``,
+        ``urg``); a flag left out never appears.
+    """
 
     ports: tuple[tuple[int, float], ...]        # port 0 means "a random high port"
     fwd: Count
