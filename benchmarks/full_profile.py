@@ -12,14 +12,15 @@ its own, after chapters 1 and 2 in the small profile (they build the small week 
 small profile, so only the training budget differs). It records per chapter the seconds and
 the headline numbers beside the small profile's seed-0 run of ``seed_sweep.py``::
 
-    .venv/bin/python benchmarks/full_profile.py              # every chapter
+    .venv/bin/python benchmarks/full_profile.py              # every chapter (~45 min)
     .venv/bin/python benchmarks/full_profile.py --chapters 04_lstm   # one (1 and 2 cached)
     .venv/bin/python benchmarks/full_profile.py --summarise  # only the Markdown table
 
 Writes ``results/full_profile_values.csv`` (every glued number), ``results/
 full_profile_claims.jsonl`` (the claims, with what was measured; several are stated for the
 small profile only), each after every chapter, and prints the table recorded in
-``benchmarks/README.md``.
+``benchmarks/README.md`` ("The full profile"). Chapters 3 to 6 quote the recorded values
+(:func:`nidslib.reproducibility.recorded_value`): after re-recording, re-execute them.
 """
 
 from __future__ import annotations
