@@ -48,8 +48,8 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["FULL_PROFILE_VALUES", "SEED", "SWEEP_VALUES", "claim", "claims_mode", "claims_report",
-           "claims_summary", "recorded_spread", "recorded_value", "spread_table"]
+__all__ = ["FULL_PROFILE_VALUES", "RESULTS", "SEED", "SWEEP_VALUES", "claim", "claims_mode",
+           "claims_report", "claims_summary", "recorded_spread", "recorded_value", "spread_table"]
 
 
 def _seed_from_environment() -> int:
@@ -226,12 +226,13 @@ def claims_summary() -> None:
         print(f"- {row.claim}" + (f" (measured: {row.measured})" if row.measured else ""))
 
 
-_RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+#: The repository's recorded benchmark results (``benchmarks/results``), which chapters plot.
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 #: Every number the chapters glue, per run of ``benchmarks/seed_sweep.py``.
-SWEEP_VALUES = _RESULTS / "seed_sweep_values.csv"
+SWEEP_VALUES = RESULTS / "seed_sweep_values.csv"
 #: Every number chapters 3-6 glue in their one recorded full-profile run
 #: (``benchmarks/full_profile.py``: every benign training flow, up to 100 epochs).
-FULL_PROFILE_VALUES = _RESULTS / "full_profile_values.csv"
+FULL_PROFILE_VALUES = RESULTS / "full_profile_values.csv"
 
 
 def recorded_value(chapter: str, name: str, path=FULL_PROFILE_VALUES) -> float:
