@@ -257,9 +257,10 @@ def plot_learning_curves(history, metrics=("loss",), ax=None, monitor="val_loss"
                          title="Learning curves"):
     """Training vs validation curves per epoch, with the best epoch marked.
 
-    ``history`` is a Keras ``History`` or its ``.history`` dict. The best epoch is the
-    minimum of ``monitor`` (maximum for accuracy/AUC-like names), i.e. the weights that
-    ``EarlyStopping(restore_best_weights=True)`` keeps; the gap between the two curves is
+    ``history`` is a :class:`~nidslib.training.TrainingRun` (its ``best_epoch`` is marked:
+    the weights ``EarlyStopping(restore_best_weights=True)`` kept), a Keras ``History`` or
+    its ``.history`` dict (then the best epoch is the minimum of ``monitor``, maximum for
+    accuracy/AUC-like names); the gap between the two curves is
     the overfitting the chapter discusses. One panel per metric: returns an Axes for one
     metric, an array of Axes for several (``ax`` then is a matching sequence). Explained
     in chapter 3 (CNN), section "Training".
@@ -304,7 +305,9 @@ def plot_learning_curves(history, metrics=("loss",), ax=None, monitor="val_loss"
         if len(axes) != len(metrics):
             raise ValueError(f"{len(metrics)} metrics need {len(metrics)} axes, got {len(axes)}")
     best = None
-    if monitor in logs and len(logs[monitor]):
+    if hasattr(history, "best_epoch") and getattr(history, "monitor", None) == monitor:
+        best = int(history.best_epoch)  # a TrainingRun: the epoch EarlyStopping restored
+    elif monitor in logs and len(logs[monitor]):
         values = np.asarray(logs[monitor], dtype=float)
         higher = any(k in monitor for k in _HIGHER_IS_BETTER)
         best = int(np.nanargmax(values) if higher else np.nanargmin(values)) + 1

@@ -100,6 +100,17 @@ def test_learning_curves_mark_the_best_epoch(tmp_path):
         plots.plot_learning_curves(logs, metrics=("auc",))
 
 
+def test_learning_curves_mark_the_epoch_a_training_run_kept():
+    """A TrainingRun's best epoch is the one EarlyStopping restored (with min_delta it can
+    differ from the minimum of the history), and that is the epoch marked."""
+    from nidslib.training import TrainingRun
+
+    logs = {"loss": [3.0, 2.0, 1.9, 1.8], "val_loss": [3.0, 2.0, 1.99, 1.98]}
+    run = TrainingRun(history=logs, epochs_run=4, best_epoch=2, seconds=1.0)
+    ax = plots.plot_learning_curves(run)
+    assert any(list(line.get_xdata()) == [2, 2] for line in ax.get_lines())
+
+
 def test_pr_and_roc_curves_perfect_scores(tmp_path):
     classes = ["BENIGN", "Bot", "DoS", "PortScan"]
     y = np.asarray(classes)[np.arange(400) % 4]
