@@ -257,11 +257,16 @@ def recorded_value(chapter: str, name: str, path=FULL_PROFILE_VALUES) -> float:
         The recorded value (the last one, if recorded more than once); NaN when the file or
         the number is missing, e.g. in an installation without the benchmarks.
     """
-    if not Path(path).exists():
-        return float("nan")
-    values = pd.read_csv(path)
-    picked = values.loc[(values["chapter"] == chapter) & (values["name"] == name), "value"]
+    picked = _recorded(chapter, name, path)
     return float(picked.iloc[-1]) if len(picked) else float("nan")
+
+
+def _recorded(chapter: str, name: str, path) -> pd.Series:
+    """Every recorded value of one glued number (empty when the file or number is missing)."""
+    if not Path(path).exists():
+        return pd.Series(dtype=float)
+    values = pd.read_csv(path)
+    return values.loc[(values["chapter"] == chapter) & (values["name"] == name), "value"]
 
 
 def recorded_spread(chapter: str, name: str, path=SWEEP_VALUES) -> dict:
@@ -289,10 +294,7 @@ def recorded_spread(chapter: str, name: str, path=SWEEP_VALUES) -> dict:
     """
     empty = {"runs": 0, "min": float("nan"), "max": float("nan"), "mean": float("nan"),
              "std": float("nan")}
-    if not Path(path).exists():
-        return empty
-    values = pd.read_csv(path)
-    picked = values.loc[(values["chapter"] == chapter) & (values["name"] == name), "value"]
+    picked = _recorded(chapter, name, path)
     if picked.empty:
         return empty
     return {"runs": int(picked.size), "min": float(picked.min()), "max": float(picked.max()),
