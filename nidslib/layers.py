@@ -28,7 +28,6 @@ True
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import layers, ops
 
 __all__ = ["PaddingMask", "SignedLog1p", "scaled_inputs"]

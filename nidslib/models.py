@@ -49,7 +49,7 @@ from nidslib.layers import PaddingMask, scaled_inputs
 
 import keras
 import numpy as np
-from keras import layers, ops
+from keras import layers
 
 __all__ = ["build_cnn", "build_cnn_lstm", "build_dnn", "build_lstm", "fit_scaling", "layer_sizes"]
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from conftest import SHARED_DATASETS, genuine_or_skip
 
-from nidslib.packets import capture
 from nidslib.packets.capture import CaptureFormatError, read_capture, read_packets
 from nidslib.packets.table import PacketTable
 from nidslib.packets.capture_write import (ETHERNET, IPV4, IPV6, RAW, SLL, SLL2, Packet, link_frame,
