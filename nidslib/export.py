@@ -105,8 +105,19 @@ def _quiet():
             os.close(saved[0]), os.close(saved[1])
 
 
+def _all_layers(layer):
+    """``layer`` and every layer inside it, reached through public attributes: a model's
+    ``layers``, a wrapper's ``layer`` (TimeDistributed), Bidirectional's two directions."""
+    yield layer
+    inner = list(getattr(layer, "layers", ()))
+    inner += [getattr(layer, name, None) for name in ("layer", "forward_layer", "backward_layer")]
+    for child in inner:
+        if isinstance(child, layers.Layer):
+            yield from _all_layers(child)
+
+
 def _check_feed_forward(model):
-    recurrent = [layer.name for layer in model._flatten_layers() if isinstance(layer, layers.RNN)]
+    recurrent = [layer.name for layer in _all_layers(model) if isinstance(layer, layers.RNN)]
     if recurrent:
         raise ValueError(f"export_tflite does not convert recurrent layers {recurrent}: with a "
                          "variable batch TFLite fails, and its batch-1 loops break int8 "

@@ -42,17 +42,37 @@ def twin_frames() -> dict:
     return {name: frame for name, _day, frame in simulation.simulate_week("small", seed=0)}
 
 
-# A toy stand-in for flows: a few features spanning six decades, like raw flow features, and
-# four classes; with a small CNN teacher trained on it (chapter 7's tests share both).
+# The one toy-data maker of the tests: a stand-in for flows with a few features spanning six
+# decades, like raw flow features, and four classes; flows or windows of flows. A small CNN
+# teacher trained on it is shared by chapter 7's tests.
 TOY_FEATURES = 12
 TOY_SCALES = np.geomspace(1.0, 1e6, TOY_FEATURES).astype("float32")
 
 
-def toy_data(n: int, seed: int):
+def toy_data(n: int, seed: int, *, window: int | None = None, pad_every: int = 0):
+    """``(x, y)``: ``n`` toy flows ``(n, TOY_FEATURES)`` with classes 0-3, or, given ``window``,
+    ``n`` windows ``(n, window, TOY_FEATURES)`` labelled by their last flow. With ``pad_every``,
+    every ``pad_every``-th window starts with ``window // 2`` padding flows (all zero), as
+    ``sequences.make_windows`` pads."""
     rng = np.random.default_rng(seed)
-    z = rng.normal(size=(n, TOY_FEATURES)).astype("float32")
+    z = rng.normal(size=(n * (window or 1), TOY_FEATURES)).astype("float32")
     y = (z[:, 0] > 0).astype("int64") + (z[:, 1] > 0.5) + (z[:, 2] > 1.0)
-    return z * TOY_SCALES, y
+    x = z * TOY_SCALES
+    if window is None:
+        return x, y
+    x, y = x.reshape(n, window, TOY_FEATURES), y.reshape(n, window)[:, -1]
+    if pad_every:
+        x[::pad_every, : window // 2] = 0.0
+    return x, y
+
+
+def toy_scores(y, n_classes: int, seed: int = 0):
+    """Softmax-like scores for labels ``y`` (integers): the true class usually, not always,
+    wins, as a trained classifier's would."""
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(0, 1, (len(y), n_classes))
+    scores[np.arange(len(y)), y] += 2.0
+    return np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,16 +7,9 @@ import pytest
 from nidslib import anomaly, models, training
 from nidslib.features import real_flows
 
+from conftest import TOY_FEATURES, toy_data
+
 import keras  # noqa: E402  (after nidslib: TF_CPP_MIN_LOG_LEVEL is set)
-
-
-def _windows(n=300, window=4, features=5, seed=0, pad_every=0):
-    """Benign-like windows: every flow draws features from one lognormal profile."""
-    rng = np.random.default_rng(seed)
-    x = rng.lognormal(3, 0.3, size=(n, window, features)).astype("float32")
-    if pad_every:  # the first flows of some windows are padding, as make_windows pads
-        x[::pad_every, : window // 2] = 0.0
-    return x
 
 
 def _lstm_sizes(model, prefix):
@@ -47,9 +40,9 @@ def test_units_split_between_encoder_and_decoder_and_window_of_one():
 
 
 def _trained(seed=0, epochs=6):
-    x = _windows(400, pad_every=5)
+    x, _ = toy_data(400, 0, window=4, pad_every=5)
     training.set_seed(seed)
-    model = anomaly.build_lstm_autoencoder(4, 5, units=(8, 8), scaling=models.fit_scaling(x),
+    model = anomaly.build_lstm_autoencoder(4, TOY_FEATURES, units=(8, 8), scaling=models.fit_scaling(x),
                                            learning_rate=1e-2, steps_per_execution=4)
     run = anomaly.fit_autoencoder(model, x[:300], x[300:], epochs=epochs, patience=3,
                                   batch_size=32)

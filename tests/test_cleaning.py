@@ -18,7 +18,7 @@ FRIDAY_HEAD = (SHARED_DATASETS / "cicids2017" / "friday_ddos_head"
 INF, NAN = np.inf, np.nan
 
 
-def flows(**columns) -> pd.DataFrame:
+def canonical_frame(**columns) -> pd.DataFrame:
     """A canonical frame of len(label) flows: given columns, every other feature 1.0."""
     labels = columns.pop("label")
     base = {f: np.ones(len(labels)) for f in schema.FEATURES}
@@ -49,7 +49,7 @@ def test_normalise_column_names_refuses_clashing_names():
 
 
 def test_drop_duplicated_column_counts_differing_rows():
-    frame = flows(label=["BENIGN"] * 3, fwd_header_length=[20.0, NAN, 40.0],
+    frame = canonical_frame(label=["BENIGN"] * 3, fwd_header_length=[20.0, NAN, 40.0],
                   fwd_header_length_copy=[20.0, NAN, 41.0])
     after, record = run(canonical.drop_duplicated_column, frame)
     assert "fwd_header_length_copy" not in after.columns
@@ -62,14 +62,14 @@ def test_drop_duplicated_column_counts_differing_rows():
 def test_repair_labels_every_form_of_the_dash():
     raw = ["Web Attack \x96 XSS", "Web Attack \u00c2\x96 XSS", "Web Attack \u2013 XSS",
            "Web Attack \ufffd XSS", " BENIGN ", "Web Attack - XSS"]
-    after, record = run(canonical.repair_labels, flows(label=raw))
+    after, record = run(canonical.repair_labels, canonical_frame(label=raw))
     assert list(after["label"]) == ["Web Attack - XSS"] * 4 + ["BENIGN", "Web Attack - XSS"]
     assert record.values_repaired == 5
     assert record.details["'Web Attack \\x96 XSS' -> 'Web Attack - XSS'"] == 1
 
 
 def test_repair_labels_names_unknown_labels_counts_and_files():
-    frame = flows(label=["BENIGN", "Evil", "Evil", NAN]).assign(source_file=["a", "b", "c", "d"])
+    frame = canonical_frame(label=["BENIGN", "Evil", "Evil", NAN]).assign(source_file=["a", "b", "c", "d"])
     with pytest.raises(DatasetFormatError) as caught:
         canonical.repair_labels(frame)
     message = str(caught.value)
@@ -78,21 +78,21 @@ def test_repair_labels_names_unknown_labels_counts_and_files():
 
 
 def test_repair_labels_with_another_vocabulary():
-    after = canonical.repair_labels(flows(label=["Benign "]),
+    after = canonical.repair_labels(canonical_frame(label=["Benign "]),
                                    known=schema.CSE_CIC_IDS2018_LABEL_FAMILY)
     assert list(after["label"]) == ["Benign"]
 
 
 def test_add_category():
-    after, record = run(canonical.add_category, flows(label=["DoS Hulk", "BENIGN", "DoS slowloris"]))
+    after, record = run(canonical.add_category, canonical_frame(label=["DoS Hulk", "BENIGN", "DoS slowloris"]))
     assert list(after["category"]) == ["DoS", "Benign", "DoS"]
     assert record.details == {"DoS": 2, "Benign": 1}
     with pytest.raises(DatasetFormatError, match=re.escape("{'Web Attack \\x96 XSS': 1}")):
-        canonical.add_category(flows(label=["Web Attack \x96 XSS"]))
+        canonical.add_category(canonical_frame(label=["Web Attack \x96 XSS"]))
 
 
 def test_replace_infinite_counts_per_column():
-    frame = flows(label=["BENIGN"] * 3, flow_bytes_per_s=[INF, 1.0, -INF],
+    frame = canonical_frame(label=["BENIGN"] * 3, flow_bytes_per_s=[INF, 1.0, -INF],
                   flow_packets_per_s=[INF, 2.0, 3.0])
     after, record = run(cleaning.replace_infinite, frame)
     assert after["flow_bytes_per_s"].isna().tolist() == [True, False, True]
@@ -101,7 +101,7 @@ def test_replace_infinite_counts_per_column():
 
 
 def test_drop_missing_counts_per_column():
-    frame = flows(label=["BENIGN"] * 4, flow_bytes_per_s=[NAN, 1.0, NAN, 2.0],
+    frame = canonical_frame(label=["BENIGN"] * 4, flow_bytes_per_s=[NAN, 1.0, NAN, 2.0],
                   flow_packets_per_s=[NAN, 1.0, 1.0, 1.0])
     after, record = run(cleaning.drop_missing, frame)
     assert list(after.index) == [1, 3]
@@ -109,7 +109,7 @@ def test_drop_missing_counts_per_column():
 
 
 def test_fix_negative_values_keeps_the_init_win_sentinel():
-    frame = flows(label=["BENIGN"] * 5, flow_duration=[-3.0, 1.0, 1.0, 1.0, 1.0],
+    frame = canonical_frame(label=["BENIGN"] * 5, flow_duration=[-3.0, 1.0, 1.0, 1.0, 1.0],
                   init_win_bytes_forward=[1.0, -1.0, -2.0, 1.0, 1.0],
                   fwd_header_length=[1.0, 1.0, 1.0, -40.0, 1.0])
     after, record = run(cleaning.fix_negative_values, frame)
@@ -119,7 +119,7 @@ def test_fix_negative_values_keeps_the_init_win_sentinel():
 
 
 def test_drop_duplicate_rows_counts_per_label_and_conflicts():
-    frame = flows(label=["BENIGN", "BENIGN", "DDoS", "DDoS", "BENIGN", "Bot"],
+    frame = canonical_frame(label=["BENIGN", "BENIGN", "DDoS", "DDoS", "BENIGN", "Bot"],
                   flow_duration=[1.0, 1.0, 2.0, 2.0, 3.0, 3.0], day=["Mon", "Tue"] * 3)
     after, record = run(cleaning.drop_duplicate_rows, frame)
     assert list(after.index) == [0, 2, 4, 5]  # ``day`` is metadata: not compared
@@ -129,7 +129,7 @@ def test_drop_duplicate_rows_counts_per_label_and_conflicts():
 
 def test_duplicated_rows_agrees_with_pandas():
     rng = np.random.default_rng(0)
-    frame = flows(label=rng.choice(["BENIGN", "DDoS"], 500),
+    frame = canonical_frame(label=rng.choice(["BENIGN", "DDoS"], 500),
                   flow_duration=rng.integers(0, 4, 500).astype(float),
                   flow_bytes_per_s=rng.choice([0.0, -0.0, NAN, 1.5], 500))
     expected = frame[[*schema.FEATURES, "label"]].duplicated().to_numpy()
@@ -145,7 +145,7 @@ def test_drop_constant_columns():
 
 
 def test_to_float32_halves_the_features_and_reports_memory():
-    frame = flows(label=["BENIGN", "DDoS"] * 50).assign(day="Monday", category="Benign")
+    frame = canonical_frame(label=["BENIGN", "DDoS"] * 50).assign(day="Monday", category="Benign")
     after, record = run(cleaning.to_float32, frame)
     assert (after[list(schema.FEATURES)].dtypes == np.float32).all()
     assert (after[["label", "day", "category"]].dtypes == "category").all()
@@ -153,7 +153,7 @@ def test_to_float32_halves_the_features_and_reports_memory():
 
 
 def test_clean_runs_every_step_and_reports_a_tidy_table():
-    raw = flows(label=["BENIGN", "BENIGN", "Web Attack \x96 XSS", "BENIGN", "DDoS"],
+    raw = canonical_frame(label=["BENIGN", "BENIGN", "Web Attack \x96 XSS", "BENIGN", "DDoS"],
                 flow_bytes_per_s=[1.0, 1.0, INF, 2.0, 3.0], flow_duration=[1.0, 1.0, 1.0, -1, 5])
     raw = raw.assign(fwd_header_length_copy=raw["fwd_header_length"])
     raw.columns = [" " + c.replace("_", " ") for c in raw.columns]  # raw-looking names
@@ -185,7 +185,7 @@ def test_clean_on_the_genuine_friday_head():
 
 
 def test_clean_judges_duplicates_on_the_float32_values_models_see():
-    raw = flows(label=["BENIGN", "BENIGN"], flow_duration=[1.0, 1.0 + 1e-12])
+    raw = canonical_frame(label=["BENIGN", "BENIGN"], flow_duration=[1.0, 1.0 + 1e-12])
     cleaned, report = cleaning.clean(raw)
     assert len(cleaned) == 1 and report["drop_duplicate_rows"].details["BENIGN"] == 1
 
@@ -211,7 +211,7 @@ def test_clean_equals_the_steps_one_by_one(twin_frames):
 
 
 def test_to_float32_twice_and_on_an_empty_frame():
-    frame = flows(label=["BENIGN", "DDoS"]).assign(day="Monday")
+    frame = canonical_frame(label=["BENIGN", "DDoS"]).assign(day="Monday")
     once = cleaning.to_float32(frame)
     pd.testing.assert_frame_equal(cleaning.to_float32(once), once)
     empty, _ = cleaning.clean(frame.iloc[:0])

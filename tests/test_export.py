@@ -8,8 +8,10 @@ import pytest
 from nidslib import training
 
 from conftest import TOY_FEATURES as N_FEATURES  # noqa: E402
-from conftest import TOY_SCALES as SCALES  # noqa: E402
+from conftest import toy_data  # noqa: E402
 from nidslib import evaluation, export, models  # noqa: E402
+
+import keras  # noqa: E402
 
 
 # --- Exports and parity --------------------------------------------------------------------
@@ -48,8 +50,7 @@ def test_onnx_exports_feed_forward_and_recurrent_models(splits, teacher, tmp_pat
     export.check_parity(training.predict_scores(teacher, x_val),
                         export.ONNXRunner(path).predict_scores(x_val),
                         min_agreement=1.0, max_abs_diff=1e-5)
-    rng = np.random.default_rng(2)
-    windows = rng.normal(size=(64, 5, N_FEATURES)).astype("float32") * SCALES
+    windows, _ = toy_data(64, 2, window=5)
     windows[:8, :2] = 0.0  # padded starts, skipped by the mask
     training.set_seed(0)
     lstm = models.build_lstm(5, N_FEATURES, 3, units=(8,), scaling=models.fit_scaling(windows))
@@ -59,6 +60,12 @@ def test_onnx_exports_feed_forward_and_recurrent_models(splits, teacher, tmp_pat
                         min_agreement=1.0, max_abs_diff=1e-5)
     with pytest.raises(ValueError, match="export_onnx"):
         export.export_tflite(lstm, tmp_path / "lstm.tflite")
+    # a recurrent layer nested in a wrapper inside a sub-model is found too
+    inputs = keras.Input((5, N_FEATURES))
+    inner = keras.Sequential([keras.layers.Bidirectional(keras.layers.GRU(4))])
+    nested = keras.Model(inputs, keras.layers.Dense(2)(inner(inputs)))
+    with pytest.raises(ValueError, match=r"recurrent layers \['forward_gru', 'backward_gru'\]"):
+        export.export_tflite(nested, tmp_path / "nested.tflite")
 
 
 def test_keras_int8_quantization_leaves_the_original_alone(splits, teacher):

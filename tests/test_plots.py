@@ -15,6 +15,8 @@ from nidslib import plots  # noqa: E402
 from nidslib.evaluation import ResultsTable  # noqa: E402
 from nidslib.data.schema import FAMILIES, LABELS  # noqa: E402
 
+from conftest import toy_scores  # noqa: E402
+
 pytestmark = pytest.mark.filterwarnings("error")
 
 
@@ -24,14 +26,10 @@ def _close_figures():
     plt.close("all")
 
 
-def _toy(classes, n=1500, seed=0):
-    """Labels and softmax-like scores where the true class usually, not always, wins."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, len(classes), n)
-    scores = rng.normal(0, 1, (n, len(classes)))
-    scores[np.arange(n), y] += 2.0
-    scores = np.exp(scores) / np.exp(scores).sum(1, keepdims=True)
-    return np.asarray(classes)[y], scores
+def _labels_and_scores(classes, n=1500, seed=0):
+    """Labels named by ``classes`` and scores where the true class usually wins."""
+    y = np.random.default_rng(seed).integers(0, len(classes), n)
+    return np.asarray(classes)[y], toy_scores(y, len(classes), seed)
 
 
 def _check(ax, tmp_path, name):
@@ -65,7 +63,7 @@ def test_family_colors_are_fixed_and_distinct():
 @pytest.mark.parametrize("classes", [list(FAMILIES), list(LABELS)], ids=["families", "labels"])
 @pytest.mark.parametrize("normalize", ["true", None])
 def test_confusion_matrix(tmp_path, classes, normalize):
-    y, scores = _toy(classes)
+    y, scores = _labels_and_scores(classes)
     y_pred = np.asarray(classes)[scores.argmax(1)]
     ax = plots.plot_confusion_matrix(y, y_pred, labels=classes, normalize=normalize)
     _check(ax, tmp_path, f"cm_{len(classes)}_{normalize}")
