@@ -92,3 +92,24 @@ def teacher(splits):
                              scaling=models.fit_scaling(x), steps_per_execution=4)
     training.fit(model, (x, y), val, epochs=6, batch_size=64)
     return model
+
+
+def train_toy_autoencoder(seed: int = 0, epochs: int = 6):
+    """``(model, run, x)``: a small LSTM autoencoder trained on 300 toy windows (every fifth
+    padded), validated on 100 more; ``x`` holds all 400."""
+    from nidslib import anomaly, models, training
+
+    x, _ = toy_data(400, 0, window=4, pad_every=5)
+    training.set_seed(seed)
+    model = anomaly.build_lstm_autoencoder(4, TOY_FEATURES, units=(8, 8),
+                                           scaling=models.fit_scaling(x), learning_rate=1e-2,
+                                           steps_per_execution=4)
+    run = anomaly.fit_autoencoder(model, x[:300], x[300:], epochs=epochs, patience=3,
+                                  batch_size=32)
+    return model, run, x
+
+
+@pytest.fixture(scope="session")
+def autoencoder():
+    """What chapter 6 trains, in miniature (:func:`train_toy_autoencoder`)."""
+    return train_toy_autoencoder()

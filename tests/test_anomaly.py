@@ -1,13 +1,12 @@
-"""The LSTM autoencoder and its detectors (nidslib.anomaly): shapes, scores, thresholds,
-the two-stage detector, determinism."""
+"""The LSTM autoencoder (nidslib.anomaly): shapes, masked training, scores, determinism."""
 
 import numpy as np
 import pytest
 
-from nidslib import anomaly, models, training
+from nidslib import anomaly
 from nidslib.features import real_flows
 
-from conftest import TOY_FEATURES, toy_data
+from conftest import train_toy_autoencoder
 
 import keras  # noqa: E402  (after nidslib: TF_CPP_MIN_LOG_LEVEL is set)
 
@@ -39,28 +38,13 @@ def test_units_split_between_encoder_and_decoder_and_window_of_one():
         anomaly.build_lstm_autoencoder(4, 3, dropout=1.0)
 
 
-def _trained(seed=0, epochs=6):
-    x, _ = toy_data(400, 0, window=4, pad_every=5)
-    training.set_seed(seed)
-    model = anomaly.build_lstm_autoencoder(4, TOY_FEATURES, units=(8, 8), scaling=models.fit_scaling(x),
-                                           learning_rate=1e-2, steps_per_execution=4)
-    run = anomaly.fit_autoencoder(model, x[:300], x[300:], epochs=epochs, patience=3,
-                                  batch_size=32)
-    return model, run, x
-
-
-@pytest.fixture(scope="module")
-def trained():
-    return _trained()
-
-
-def test_training_lowers_the_reconstruction_loss(trained):
-    _, run, _ = trained
+def test_training_lowers_the_reconstruction_loss(autoencoder):
+    _, run, _ = autoencoder
     assert run.history["val_loss"][run.best_epoch - 1] < run.history["val_loss"][0]
 
 
-def test_scores_are_non_negative_and_larger_on_a_planted_anomaly(trained):
-    model, _, x = trained
+def test_scores_are_non_negative_and_larger_on_a_planted_anomaly(autoencoder):
+    model, _, x = autoencoder
     normal = x[300:].copy()
     planted = normal.copy()
     planted[:, :, 2] *= 1000.0  # one feature three orders of magnitude off
@@ -73,8 +57,8 @@ def test_scores_are_non_negative_and_larger_on_a_planted_anomaly(trained):
     assert (errors.mean(axis=0).argmax()) == 2  # the explanation names the planted feature
 
 
-def test_errors_skip_padded_flows(trained):
-    model, _, x = trained
+def test_errors_skip_padded_flows(autoencoder):
+    model, _, x = autoencoder
     window = x[300:301].copy()
     window[0, :2] = 0.0  # two padded flows
     mask = real_flows(window)
@@ -96,112 +80,9 @@ def test_errors_skip_padded_flows(trained):
         anomaly.anomaly_scores(model, window[0])
 
 
-def test_training_is_deterministic(trained):
-    first, run_a, x = trained
-    second, run_b, _ = _trained()
+def test_training_is_deterministic(autoencoder):
+    first, run_a, x = autoencoder
+    second, run_b, _ = train_toy_autoencoder()
     assert run_a.history == run_b.history
     np.testing.assert_array_equal(anomaly.anomaly_scores(first, x),
                                   anomaly.anomaly_scores(second, x))
-
-
-# --- thresholds: chosen on validation scores, never on test scores -------------------------
-
-def _val_test_scores():
-    rng = np.random.default_rng(0)
-    val_benign, val_attack = rng.normal(1.0, 0.2, 1000), rng.normal(2.0, 0.3, 100)
-    # a test split whose benign traffic is noisier: a threshold fitted on it would differ
-    test_benign, test_attack = rng.normal(1.3, 0.4, 1000), rng.normal(2.5, 0.3, 100)
-    return val_benign, val_attack, test_benign, test_attack
-
-
-def test_fpr_threshold_uses_only_benign_validation_scores():
-    val_benign, val_attack, test_benign, _ = _val_test_scores()
-    threshold = anomaly.threshold_for_fpr(val_benign, fpr=0.01)
-    assert np.mean(val_benign > threshold) <= 0.01
-    assert np.mean(val_benign >= threshold) > 0.01  # the smallest such threshold
-    assert threshold in set(val_benign)  # a validation score, not a test or attack score
-    leaked = anomaly.threshold_for_fpr(np.concatenate([val_benign, test_benign]), fpr=0.01)
-    assert threshold != leaked  # so the test above would fail if test scores leaked in
-    assert np.mean(test_benign > threshold) > 0.05  # the test FPR is measured, not promised
-    assert anomaly.threshold_for_fpr(val_benign, fpr=0.0) == val_benign.max()
-
-
-def test_best_f1_threshold_maximises_validation_f1_only():
-    val_benign, val_attack, test_benign, test_attack = _val_test_scores()
-    scores = np.concatenate([val_benign, val_attack])
-    is_attack = np.r_[np.zeros(len(val_benign), bool), np.ones(len(val_attack), bool)]
-    threshold = anomaly.threshold_best_f1(scores, is_attack)
-
-    def f1(s, y, t):
-        flagged = s > t
-        tp = np.sum(flagged & y)
-        return 2 * tp / (flagged.sum() + y.sum())
-
-    best = f1(scores, is_attack, threshold)
-    assert all(f1(scores, is_attack, t) <= best + 1e-12 for t in np.unique(scores))
-    test_scores = np.concatenate([test_benign, test_attack])
-    test_threshold = anomaly.threshold_best_f1(test_scores, is_attack)
-    assert threshold != test_threshold and threshold in set(scores)
-    with pytest.raises(ValueError, match="no attack"):
-        anomaly.threshold_best_f1(scores, np.zeros(len(scores), bool))
-
-
-def test_threshold_arguments_are_checked():
-    with pytest.raises(ValueError, match="fpr"):
-        anomaly.threshold_for_fpr([1.0, 2.0], fpr=1.0)
-    with pytest.raises(ValueError, match="benign_val_scores"):
-        anomaly.threshold_for_fpr([])
-    with pytest.raises(ValueError, match="NaN"):
-        anomaly.threshold_for_fpr([1.0, np.nan])
-    with pytest.raises(ValueError, match="one entry per score"):
-        anomaly.threshold_best_f1([1.0, 2.0], [True])
-    assert anomaly.FIXED_THRESHOLD == 0.1
-
-
-# --- the two-stage detector --------------------------------------------------------------
-
-class _ByFeature:
-    """A stand-in classifier: names a flow by its feature 0 (a sklearn-like predict)."""
-
-    def predict(self, flows):
-        return np.where(flows[:, 0] > 100, "DoS", np.where(flows[:, 0] > 50, "PortScan",
-                                                           "Benign"))
-
-
-def test_two_stage_detector_classes(trained):
-    model, _, x = trained
-    normal = x[300:320].copy()
-    attack = normal.copy()
-    attack[:, :, 2] *= 1000.0  # anomalous windows...
-    attack[:10, -1, 0] = 500.0  # ...the classifier names half of them DoS,
-    attack[10:, -1, 0] = 1.0  # the other half it calls benign
-    windows = np.concatenate([normal, attack])
-    scores = anomaly.anomaly_scores(model, windows)
-    threshold = float(scores[:20].max())  # every normal window at or below
-    detector = anomaly.TwoStageDetector(model, _ByFeature(), threshold,
-                                        classes=["Benign", "DoS", "PortScan"])
-    predicted = detector.predict(windows)
-    assert predicted[:20].tolist() == ["Benign"] * 20
-    assert predicted[20:30].tolist() == ["DoS"] * 10
-    assert predicted[30:].tolist() == ["Unknown attack"] * 10
-    assert set(predicted) <= set(detector.classes_)
-    np.testing.assert_array_equal(detector.flag(windows), scores > threshold)
-    # a classifier that predicts integer ids is decoded through classes
-    ids = anomaly.TwoStageDetector(model, _Ids(), threshold, classes=["Benign", "DoS"])
-    assert ids.predict(windows)[20:].tolist() == ["DoS"] * 20
-
-
-class _Ids:
-    def predict(self, flows):
-        return np.ones(len(flows), dtype=np.int64)
-
-
-def test_two_stage_detector_checks_its_arguments(trained):
-    model, _, _ = trained
-    with pytest.raises(ValueError, match="benign_label"):
-        anomaly.TwoStageDetector(model, _ByFeature(), 1.0, classes=["DoS", "PortScan"])
-    with pytest.raises(ValueError, match="unknown_label"):
-        anomaly.TwoStageDetector(model, _ByFeature(), 1.0, classes=["Benign", "DoS"],
-                                 unknown_label="DoS")
-    with pytest.raises(ValueError, match="predict"):
-        anomaly.TwoStageDetector(model, object(), 1.0, classes=["Benign", "DoS"])
