@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from nidslib import plots  # noqa: E402
-from nidslib.evaluation import ResultsTable  # noqa: E402
+from nidslib.results import ResultsTable  # noqa: E402
 from nidslib.data.schema import FAMILIES, LABELS  # noqa: E402
 
 from conftest import toy_scores  # noqa: E402
