@@ -8,7 +8,7 @@ Usage (from the repository root):
 It builds the variants as chapter 7 builds them (same data, seeds and settings: the teacher
 CNN, magnitude pruning to 80 %, structured pruning to half the channels, the TFLite float32 /
 float16 / dynamic / int8 and ONNX exports, Keras int8, the distilled student and its
-exports, and the same student trained on labels alone), then times each through ``nidslib.export.measure`` with more repetitions
+exports, and the same student trained on labels alone), then times each through ``nidslib.deployment.measure`` with more repetitions
 than the chapter. TensorFlow runs on one thread (``export.use_one_core()`` before
 anything else), TFLite with ``num_threads=1``, onnxruntime with one intra-op thread. Every
 export passes its parity check before it is timed. The machine is shared: expect ±50 %.
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nidslib import cleaning, compression, export, models, splits, training
+from nidslib import cleaning, compression, deployment, export, models, splits, training
 
 export.use_one_core()
 
@@ -125,11 +125,11 @@ def main(argv=None) -> pd.DataFrame:
                 kind = "int8" if "int8" in name else name.split()[-1]
                 scores = (training.predict_scores(runnable, x_test)
                           if isinstance(runnable, keras.Model) else runnable.predict_scores(x_test))
-                row.update(export.check_parity(
+                row.update(deployment.check_parity(
                     training.predict_scores(source, x_test), scores,
                     min_agreement=BOUNDS[kind][0], max_abs_diff=BOUNDS[kind][1], name=name))
-            row.update(export.measure(runnable, x_test, y_test, classes=families,
-                                      repeats=args.repeats, single_calls=args.single_calls))
+            row.update(deployment.measure(runnable, x_test, y_test, classes=families,
+                                          repeats=args.repeats, single_calls=args.single_calls))
             rows.append(row)
             print(f"{name:32s} {row['size_bytes']:>9,} B {row['latency_ms@1']:8.3f} ms "
                   f"{row['flows_per_s@4096']:>12,.0f} flows/s  macro-F1 {row['macro_f1']:.3f}",

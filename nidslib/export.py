@@ -1,21 +1,20 @@
-"""Exported models, the runtimes that run them, parity checks and measurements.
+"""Exported models and the runtimes that run them.
 
 Chapter 7 (Model compression) explains every function here; :mod:`nidslib.compression`
-makes the smaller models this module exports. The routes are the ones that work with
-Keras 3 and TensorFlow 2.21; the ones that crash are not offered:
+makes the smaller models this module exports, and :mod:`nidslib.deployment` checks and
+measures what it exports. The routes are the ones that work with Keras 3 and TensorFlow
+2.21; the ones that crash are not offered:
 
 - TFLite float32, float16, dynamic-range and full-int8 exports for feed-forward models
   (:func:`export_tflite`); ONNX for everything, recurrent models included
   (:func:`export_onnx`), run by onnxruntime; Keras's own ``Model.quantize("int8")``
   (:func:`quantize_keras`), which only quantizes ``Dense`` layers.
 - Every export runs through a runner with ``predict_scores`` (:class:`TFLiteRunner`,
-  :class:`ONNXRunner`, one thread each) and is checked against the Keras model
-  (:func:`check_parity`); :func:`measure` gives the row of chapter 7's table.
+  :class:`ONNXRunner`, one thread each), so it can stand wherever a Keras model's scores do.
 
 Example
 -------
-A tiny network exported to TFLite and checked against itself, then a broken "export" (its
-score columns swapped) that the parity check catches.
+A tiny network exported to TFLite gives the Keras model's scores.
 
 >>> import os, tempfile
 >>> import numpy as np
@@ -26,17 +25,8 @@ score columns swapped) that the parity check catches.
 >>> runner = TFLiteRunner(path)
 >>> runner.predict_scores(x).shape
 (300, 3)
->>> check_parity(training.predict_scores(model, x), runner.predict_scores(x))["n"]
-300
->>> sorted(file_sizes(path))
-['gzip_bytes', 'size_bytes']
->>> reference = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
->>> parity(reference, reference[:, ::-1])
-{'n': 3, 'agreement': 0.0, 'max_abs_diff': 0.8}
->>> check_parity(reference, reference[:, ::-1], name="swapped")  # doctest: +ELLIPSIS
-Traceback (most recent call last):
-    ...
-nidslib.export.ParityError: swapped fails parity with its Keras model on 3 inputs: ...
+>>> bool(np.allclose(runner.predict_scores(x), training.predict_scores(model, x), atol=1e-5))
+True
 """
 
 from __future__ import annotations
@@ -44,10 +34,8 @@ from __future__ import annotations
 from nidslib import training
 
 import contextlib
-import gzip
 import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -56,11 +44,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from nidslib import evaluation
 from nidslib.compression import copy_model
 
-__all__ = ["FLOAT_FRONT_OPS", "ONNXRunner", "ParityError", "TFLiteRunner", "check_parity",
-           "export_onnx", "export_tflite", "file_sizes", "measure", "parity",
+__all__ = ["FLOAT_FRONT_OPS", "ONNXRunner", "TFLiteRunner", "export_onnx", "export_tflite",
            "quantize_keras", "use_one_core"]
 
 _QUANTIZATIONS = ("float32", "float16", "dynamic", "int8")
@@ -411,195 +397,3 @@ class ONNXRunner:
         """
         parts = training.in_batches(self.run_batch, x, batch_size)
         return training.squeeze_scores(np.concatenate(parts))
-
-
-# --- Parity and measurement -----------------------------------------------------------------
-
-
-class ParityError(AssertionError):
-    """An exported model disagrees with the Keras model it came from.
-
-    Raised by :func:`check_parity`; an ``AssertionError``, so a chapter's check fails like
-    an assertion. Chapter 7 (Model compression), section "Quantization".
-    """
-
-
-def parity(reference_scores, scores) -> dict:
-    """How closely an export's scores follow the Keras model's on the same inputs.
-
-    Chapter 7 (Model compression), section "Quantization". Returns ``agreement`` (share of
-    inputs with the same predicted class), ``max_abs_diff`` (largest absolute difference of
-    any score) and ``n``.
-
-    Parameters
-    ----------
-    reference_scores : array_like
-        The Keras model's scores (:func:`training.predict_scores`).
-    scores : array_like
-        The export's scores on the same inputs, of the same shape.
-
-    Returns
-    -------
-    dict
-        ``n``, ``agreement`` and ``max_abs_diff``.
-
-    Raises
-    ------
-    ValueError
-        When the shapes differ or there are no scores.
-    """
-    reference, scores = np.asarray(reference_scores), np.asarray(scores)
-    if reference.shape != scores.shape:
-        raise ValueError(f"scores have shape {scores.shape}, reference_scores {reference.shape}; "
-                         "expected both from the same inputs")
-    if not len(reference):
-        raise ValueError("reference_scores is empty; parity needs real test inputs")
-    return {"n": int(len(reference)),
-            "agreement": float(np.mean(training.scores_to_labels(reference)
-                                       == training.scores_to_labels(scores))),
-            "max_abs_diff": float(np.max(np.abs(reference.astype(np.float64) - scores)))}
-
-
-def check_parity(reference_scores, scores, *, min_agreement: float = 0.99,
-                 max_abs_diff: float = 0.05, name: str = "export") -> dict:
-    """:func:`parity`, raising :class:`ParityError` when the export is off.
-
-    Off means agreement below ``min_agreement`` or a score off by more than
-    ``max_abs_diff``. Chapter 7 (Model compression), section "Quantization". Float exports
-    match to about 1e-6; int8 ones need looser bounds.
-
-    Parameters
-    ----------
-    reference_scores, scores : array_like
-        As in :func:`parity`.
-    min_agreement : float, default 0.99
-        The smallest share of inputs with the same predicted class.
-    max_abs_diff : float, default 0.05
-        The largest absolute score difference allowed.
-    name : str, default "export"
-        The export's name, for the error message.
-
-    Returns
-    -------
-    dict
-        :func:`parity`'s result, when within the bounds.
-
-    Raises
-    ------
-    ParityError
-        When the agreement or the largest score difference is out of bounds.
-    ValueError
-        As :func:`parity`.
-    """
-    result = parity(reference_scores, scores)
-    if result["agreement"] < min_agreement or result["max_abs_diff"] > max_abs_diff:
-        raise ParityError(f"{name} fails parity with its Keras model on {result['n']} inputs: "
-                          f"agreement {result['agreement']:.4f} (at least {min_agreement} "
-                          f"expected), max |score difference| {result['max_abs_diff']:.3g} "
-                          f"(at most {max_abs_diff} expected)")
-    return result
-
-
-def file_sizes(path) -> dict:
-    """``size_bytes`` of a file and ``gzip_bytes``, its size gzipped (level 9).
-
-    Zeros left by pruning cost as much as any weight on disk and almost nothing gzipped.
-    Chapter 7 (Model compression), section "The comparison".
-
-    Parameters
-    ----------
-    path : str or Path
-        The file to measure.
-
-    Returns
-    -------
-    dict
-        ``{"size_bytes": int, "gzip_bytes": int}``.
-
-    Raises
-    ------
-    FileNotFoundError
-        When ``path`` does not exist.
-    """
-    content = Path(path).read_bytes()
-    return {"size_bytes": len(content), "gzip_bytes": len(gzip.compress(content, 9, mtime=0))}
-
-
-def _keras_file_sizes(model) -> dict:
-    """Sizes of the ``.keras`` file of an uncompiled copy: what ships has no optimizer state
-    (Adam's two moments would triple the file)."""
-    try:
-        copy = type(model).from_config(model.get_config())  # clone_model would compile it
-        copy.set_weights(model.get_weights())
-    except (TypeError, ValueError):  # a model that cannot be cloned is saved as it is
-        copy = model
-    with tempfile.TemporaryDirectory() as folder:
-        copy.save(Path(folder) / "model.keras")
-        return file_sizes(Path(folder) / "model.keras")
-
-
-def measure(model, x, y, *, classes, benign_label="Benign", batch_size: int = 4096,
-            repeats: int = 3, single_calls: int = 200) -> dict:
-    """One row of chapter 7's comparison for a Keras model or a runner.
-
-    Chapter 7 (Model compression), section "The comparison". ``model`` is a ``keras.Model``
-    (timed through :func:`training.inference_speed`'s traced call; its file is a ``.keras``
-    file saved for the purpose) or a :class:`TFLiteRunner`/:class:`ONNXRunner` (its own
-    file). Returns ``size_bytes``, ``gzip_bytes``, ``latency_ms@1`` (median of
-    ``single_calls`` single-flow calls), ``flows_per_s@<batch_size>`` (best of
-    ``repeats``), ``macro_f1`` and one ``recall[<family>]`` per class on ``(x, y)``. The
-    thread count is the runner's (1) or TensorFlow's setting for Keras models.
-
-    Parameters
-    ----------
-    model : keras.Model, TFLiteRunner or ONNXRunner
-        What to measure.
-    x : array_like
-        Test inputs.
-    y : array_like
-        Their true labels (integer ids named by ``classes``, or names).
-    classes : sequence
-        The class names in score-column order.
-    benign_label : str, default "Benign"
-        The benign class.
-    batch_size : int, default 4096
-        The batch size of the throughput measurement.
-    repeats : int, default 3
-        Throughput runs; the best counts.
-    single_calls : int, default 200
-        Single-flow calls for the latency median.
-
-    Returns
-    -------
-    dict
-        ``size_bytes``, ``gzip_bytes``, ``latency_ms@1``, ``flows_per_s@<batch_size>``,
-        ``macro_f1`` and ``recall[<class>]`` per class.
-
-    Raises
-    ------
-    ValueError
-        When ``x`` and ``y`` are empty or differ in length, or ``model`` is none of the
-        three kinds.
-    """
-    if len(x) != len(y) or not len(x):
-        raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)}, {len(y)}")
-    if isinstance(model, keras.Model):
-        scores = training.predict_scores(model, x)
-        speed = training.inference_speed(model, x, batch_sizes=(batch_size, 1),
-                                         repeats=repeats, single_calls=single_calls)
-        speed.pop("flows_per_s@1")
-        sizes = _keras_file_sizes(model)
-    elif hasattr(model, "predict_scores") and hasattr(model, "path"):
-        scores = model.predict_scores(x)
-        speed = training.call_speed(model.run_batch, x, (batch_size, 1), repeats, single_calls)
-        sizes = file_sizes(model.path)
-    else:
-        raise ValueError(f"model must be a keras.Model, a TFLiteRunner or an ONNXRunner, "
-                         f"got {type(model).__name__}")
-    report = evaluation.classification_report_frame(y, training.scores_to_labels(scores),
-                                                    classes=classes, benign_label=benign_label)
-    row = {**sizes, "latency_ms@1": speed["latency_ms@1"],
-           f"flows_per_s@{batch_size}": speed[f"flows_per_s@{batch_size}"],
-           "macro_f1": report.attrs["summary"]["macro_f1"]}
-    row.update({f"recall[{name}]": float(value) for name, value in report["recall"].items()})
-    return row

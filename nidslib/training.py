@@ -387,7 +387,7 @@ def call_speed(call, x, batch_sizes=(4096, 1), repeats: int = 5,
     ``call`` is any function from a float32 batch (a NumPy array) to scores. Chapter 3
     (CNN), section "Keeping score"; the one timer of the book: a Keras model's traced call
     (:func:`inference_speed`), a TFLite or ONNX runner (chapter 7,
-    :func:`nidslib.export.measure`), a scikit-learn pipeline's ``predict``
+    :func:`nidslib.deployment.measure`), a scikit-learn pipeline's ``predict``
     (``benchmarks/models.py``). For each batch size ``call`` is warmed up once, then timed:
     at batch 1 as the median of ``single_calls`` calls on successive samples (also reported
     as latency in milliseconds), at larger sizes as the best of ``repeats`` calls on a

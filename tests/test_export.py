@@ -1,6 +1,5 @@
-"""Exports and measurement (nidslib.export): TFLite and ONNX exports pass parity, a wrong
-export is caught, sizes and timings come in one row. The toy data and teacher are in
-conftest.py."""
+"""Exports (nidslib.export): TFLite and ONNX exports pass parity with the Keras model, a wrong
+export is caught. The toy data and teacher are in conftest.py."""
 
 import numpy as np
 import pytest
@@ -9,7 +8,7 @@ from nidslib import training
 
 from conftest import TOY_FEATURES as N_FEATURES  # noqa: E402
 from conftest import toy_data  # noqa: E402
-from nidslib import evaluation, export, models  # noqa: E402
+from nidslib import deployment, export, models  # noqa: E402
 
 import keras  # noqa: E402
 
@@ -26,9 +25,9 @@ def test_tflite_exports_convert_and_pass_parity(splits, teacher, tmp_path, quant
     path = export.export_tflite(teacher, tmp_path / f"{quantization}.tflite",
                                 quantization, representative=x)
     runner = export.TFLiteRunner(path, num_threads=1)
-    result = export.check_parity(training.predict_scores(teacher, x_val),
-                                 runner.predict_scores(x_val, batch_size=128),
-                                 min_agreement=agreement, max_abs_diff=max_diff)
+    result = deployment.check_parity(training.predict_scores(teacher, x_val),
+                                     runner.predict_scores(x_val, batch_size=128),
+                                     min_agreement=agreement, max_abs_diff=max_diff)
     assert result["n"] == len(x_val)
     if quantization != "float32":
         float_size = export.export_tflite(teacher, tmp_path / "f.tflite").stat().st_size
@@ -40,24 +39,24 @@ def test_int8_of_raw_inputs_is_caught_by_the_parity_check(splits, teacher, tmp_p
     path = export.export_tflite(teacher, tmp_path / "raw.tflite", "int8",
                                 representative=x, float_front=False)
     scores = export.TFLiteRunner(path).predict_scores(x_val)
-    with pytest.raises(export.ParityError, match="agreement"):
-        export.check_parity(training.predict_scores(teacher, x_val), scores)
+    with pytest.raises(deployment.ParityError, match="agreement"):
+        deployment.check_parity(training.predict_scores(teacher, x_val), scores)
 
 
 def test_onnx_exports_feed_forward_and_recurrent_models(splits, teacher, tmp_path):
     _, (x_val, _) = splits
     path = export.export_onnx(teacher, tmp_path / "cnn.onnx")
-    export.check_parity(training.predict_scores(teacher, x_val),
-                        export.ONNXRunner(path).predict_scores(x_val),
-                        min_agreement=1.0, max_abs_diff=1e-5)
+    deployment.check_parity(training.predict_scores(teacher, x_val),
+                            export.ONNXRunner(path).predict_scores(x_val),
+                            min_agreement=1.0, max_abs_diff=1e-5)
     windows, _ = toy_data(64, 2, window=5)
     windows[:8, :2] = 0.0  # padded starts, skipped by the mask
     training.set_seed(0)
     lstm = models.build_lstm(5, N_FEATURES, 3, units=(8,), scaling=models.fit_scaling(windows))
     path = export.export_onnx(lstm, tmp_path / "lstm.onnx")
-    export.check_parity(training.predict_scores(lstm, windows),
-                        export.ONNXRunner(path).predict_scores(windows, batch_size=16),
-                        min_agreement=1.0, max_abs_diff=1e-5)
+    deployment.check_parity(training.predict_scores(lstm, windows),
+                            export.ONNXRunner(path).predict_scores(windows, batch_size=16),
+                            min_agreement=1.0, max_abs_diff=1e-5)
     with pytest.raises(ValueError, match="export_onnx"):
         export.export_tflite(lstm, tmp_path / "lstm.tflite")
     # a recurrent layer nested in a wrapper inside a sub-model is found too
@@ -72,53 +71,6 @@ def test_keras_int8_quantization_leaves_the_original_alone(splits, teacher):
     _, (x_val, _) = splits
     before = training.predict_scores(teacher, x_val)
     quantized = export.quantize_keras(teacher)
-    export.check_parity(before, training.predict_scores(quantized, x_val),
-                        min_agreement=0.97, max_abs_diff=0.2)
+    deployment.check_parity(before, training.predict_scores(quantized, x_val),
+                            min_agreement=0.97, max_abs_diff=0.2)
     np.testing.assert_array_equal(training.predict_scores(teacher, x_val), before)
-
-
-def test_parity_values_and_errors():
-    reference = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
-    result = export.parity(reference, np.array([[0.8, 0.2], [0.3, 0.7], [0.4, 0.6]]))
-    assert result["n"] == 3 and result["agreement"] == pytest.approx(2 / 3)
-    assert result["max_abs_diff"] == pytest.approx(0.2)
-    assert export.parity([0.2, 0.7], [0.6, 0.7])["agreement"] == 0.5  # binary scores
-    with pytest.raises(ValueError, match="shape"):
-        export.parity(reference, reference[:2])
-    with pytest.raises(export.ParityError, match="max"):
-        export.check_parity(reference, reference + 0.1, max_abs_diff=0.05)
-    assert export.check_parity(reference, reference)["agreement"] == 1.0
-
-
-# --- Measurement ---------------------------------------------------------------------------
-
-
-def test_file_sizes_show_what_gzip_makes_of_zeros(tmp_path):
-    zeros, noise = tmp_path / "zeros.bin", tmp_path / "noise.bin"
-    zeros.write_bytes(bytes(10_000))
-    noise.write_bytes(np.random.default_rng(0).bytes(10_000))
-    assert export.file_sizes(zeros)["size_bytes"] == 10_000
-    assert export.file_sizes(zeros)["gzip_bytes"] < 100
-    assert export.file_sizes(noise)["gzip_bytes"] > 9_000
-
-
-def test_measure_gives_one_row_for_keras_models_and_runners(splits, teacher, tmp_path):
-    _, (x_val, y_val) = splits
-    classes = ["Benign", "a", "b", "c"]
-    runner = export.ONNXRunner(export.export_onnx(teacher, tmp_path / "m.onnx"))
-    rows = {"keras": export.measure(teacher, x_val, y_val, classes=classes, repeats=1,
-                                    single_calls=5, batch_size=256),
-            "onnx": export.measure(runner, x_val, y_val, classes=classes, repeats=1,
-                                   single_calls=5, batch_size=256)}
-    expected = evaluation.summary_metrics(y_val, training.predict_labels(teacher, x_val),
-                                          classes=classes, benign_label="Benign")["macro_f1"]
-    for row in rows.values():
-        assert list(row)[:5] == ["size_bytes", "gzip_bytes", "latency_ms@1",
-                                 "flows_per_s@256", "macro_f1"]
-        assert [k for k in row if k.startswith("recall[")] == [f"recall[{c}]" for c in classes]
-        assert row["macro_f1"] == pytest.approx(expected)
-        assert row["size_bytes"] > row["gzip_bytes"] > 0
-        assert row["latency_ms@1"] > 0 and row["flows_per_s@256"] > 0
-    assert rows["onnx"]["size_bytes"] == (tmp_path / "m.onnx").stat().st_size
-    with pytest.raises(ValueError, match="model must be"):
-        export.measure(object(), x_val, y_val, classes=classes)
