@@ -18,7 +18,7 @@ Each way runs ``--repeats`` times, alternating, each run in a fresh Python proce
 times its own work (imports and interpreter start excluded) and reads its own peak
 resident memory (``ru_maxrss``) when the work is done. A last, untimed process applies
 nidslib's extra rules to the naive result and checks that it then holds exactly the flows
-nidslib kept, label by label. The twin is written into ``nidslib.data.datasets.cache_dir()``
+nidslib kept, label by label. The twin is written into ``nidslib.data.paths.cache_dir()``
 first if it is not there (about 4 minutes for the full profile).
 
 Prints the table for ``benchmarks/README.md``; for the full twin (the recorded run) also

@@ -51,9 +51,9 @@ SIZES = (10_000, 25_000, 50_000, 100_000, 200_000, 400_000)
 
 
 def pool_path(profile: str) -> Path:
-    from nidslib.data import datasets
+    from nidslib.data import paths
 
-    return datasets.cache_dir() / f"smote-scaling-pool-{profile}.parquet"
+    return paths.cache_dir() / f"smote-scaling-pool-{profile}.parquet"
 
 
 def make_pool(profile: str, max_rows: int, seed: int) -> Path:

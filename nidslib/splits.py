@@ -35,7 +35,7 @@ import pandas as pd
 
 from nidslib import cleaning
 from nidslib.cleaning import duplicated_rows
-from nidslib.data import datasets
+from nidslib.data import datasets, paths
 
 PARTS = ("train", "val", "test")
 
@@ -353,9 +353,9 @@ def load_clean_splits(dataset: str | None = None, profile: str = "small", seed: 
         The real files are not in the data home.
     """
     dataset = datasets.resolve_dataset(dataset)
-    code = datasets.library_digest()
+    code = paths.library_digest()
     suffix = f"-{profile}-seed{seed}" if dataset == "twin" else ""
-    folder = datasets.cache_dir() / f"splits-{dataset}{suffix}-{code}"
+    folder = paths.cache_dir() / f"splits-{dataset}{suffix}-{code}"
     if folder.is_dir():
         return load_splits(folder, label="category")
     clean, _report = cleaning.clean(datasets.load_week(dataset, profile, seed))

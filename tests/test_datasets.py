@@ -12,8 +12,9 @@ from conftest import SHARED_DATASETS, genuine_or_skip, needs_genuine
 import nidslib.twin
 from nidslib import splits
 from nidslib.data import datasets, schema
-from nidslib.data.datasets import (DatasetFormatError, cache_dir, data_home, load_cicids2017,
-                              load_cse_cic_ids2018, load_unsw_nb15, load_week)
+from nidslib.data.datasets import (DatasetFormatError, load_cicids2017, load_cse_cic_ids2018,
+                                   load_unsw_nb15, load_week)
+from nidslib.data.paths import cache_dir, data_home
 
 REPO = Path(__file__).parents[1]
 GENUINE = SHARED_DATASETS

@@ -10,7 +10,7 @@ import pytest
 from conftest import SHARED_DATASETS, genuine_or_skip
 
 from nidslib.cleaning import duplicated_rows
-from nidslib.data import datasets, kdd, schema
+from nidslib.data import kdd, paths, schema
 from nidslib.data.rawcsv import DatasetFormatError
 
 GENUINE = SHARED_DATASETS
@@ -77,7 +77,7 @@ def downloads(monkeypatch, tmp_path):
     """A data home in tmp_path whose one download serves NSL_LINE; returns the calls."""
     monkeypatch.setenv("NIDSLIB_DATA", str(tmp_path))
     sha = hashlib.sha256(NSL_LINE.encode()).hexdigest()
-    monkeypatch.setitem(datasets.DOWNLOADS, "nsl-kdd/KDDTest-21.txt",
+    monkeypatch.setitem(paths.DOWNLOADS, "nsl-kdd/KDDTest-21.txt",
                         (sha, "https://example.org/KDDTest-21.txt"))
     calls = []
 
@@ -128,7 +128,7 @@ def test_failed_download_names_file_folder_and_address(monkeypatch, tmp_path, fa
 
 def test_fetch_knows_its_files():
     with pytest.raises(KeyError, match="not a file nidslib downloads"):
-        datasets.fetch("nsl-kdd/KDDTrain.txt")
+        paths.fetch("nsl-kdd/KDDTrain.txt")
 
 
 def write_nsl(home: Path, line: str) -> None:

@@ -1,10 +1,11 @@
-"""Where the data lives, and how each flow dataset becomes one canonical frame.
+"""How each flow dataset becomes one canonical frame, and the week every chapter starts from.
 
 Chapter 1 (Data cleaning), section "Load the whole week". The canonical frame has the 77
 :data:`nidslib.data.schema.FEATURES` as float columns, ``label`` (repaired), ``category``
 (its family), ``day`` and ``source_file`` (categorical), plus ``timestamp`` and the flow's
 identity where the files carry them; rows are in time order. ``load_week`` is the book's one
-switch between the offline twin and the real data. NSL-KDD and KDD Cup 99 live in
+switch between the offline twin and the real data. Where the files live (the data home, the
+cache, downloads) is :mod:`nidslib.data.paths`; NSL-KDD and KDD Cup 99 live in
 :mod:`nidslib.data.kdd`; raw file readers in :mod:`nidslib.data.rawcsv`.
 
 Example
@@ -31,145 +32,29 @@ A folder holding one of the eight CICIDS2017 files, with two flows, as a canonic
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pooch
 import pyarrow as pa
 
 from nidslib.data import schema
 from nidslib.data.canonical import (CleaningReport, add_category, drop_duplicated_column,
                                     normalise_column_names, repair_labels)
+from nidslib.data.paths import cache_dir, data_home, library_digest
 from nidslib.data.rawcsv import DatasetFormatError, read_cicids2017_csv, read_flow_table
 
-__all__ = ["DATASETS", "DOWNLOADS", "DatasetFormatError", "cache_dir", "data_home", "fetch",
-           "library_digest", "load_cicids2017",
-           "load_cse_cic_ids2018", "load_unsw_nb15", "load_week",
-           "read_cicids2017_csv", "week_folder"]
+__all__ = ["DATASETS", "DatasetFormatError", "load_cicids2017", "load_cse_cic_ids2018",
+           "load_unsw_nb15", "load_week", "read_cicids2017_csv", "resolve_dataset", "week_folder"]
 
 DATASETS = ("twin", "cicids2017", "cse-cic-ids2018")
-_PACKAGE = Path(__file__).resolve().parents[1]  # nidslib/
-_REPO = _PACKAGE.parent
 _ID_COLUMNS = ("timestamp", "flow_id", "source_ip", "source_port", "destination_ip", "protocol")
 _CICIDS2017_ARCHIVES = {
     "MachineLearningCVE": "MachineLearningCSV.zip (MD5 4f83860afbf29cac8163854095bf6cf7)",
     "TrafficLabelling": "GeneratedLabelledFlows.zip",
 }
 UNSW_NB15_FILES = {"train": "UNSW_NB15_training-set.csv", "test": "UNSW_NB15_testing-set.csv"}
-
-
-def _from_repo(value: str) -> Path:
-    """Relative settings are taken from the repository root, so notebooks executed in
-    ``chapters/`` find the same folder as CI and the Makefile, which run at the root."""
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else _REPO / path
-
-
-def data_home() -> Path:
-    """The folder of the real datasets: ``$NIDSLIB_DATA``, else ``<repo>/data``.
-
-    Its layout follows the publishers' archives: ``cicids2017/MachineLearningCVE/*.csv``,
-    ``cicids2017/TrafficLabelling/*.csv``, ``cse-cic-ids2018/*.csv``, ``nsl-kdd/``,
-    ``kddcup99/``, ``unsw-nb15/``. It may be read-only (CI points it at shared files).
-
-    Returns
-    -------
-    pathlib.Path
-        The folder (not created, and perhaps absent); a relative ``$NIDSLIB_DATA`` is taken
-        from the repository root.
-    """
-    return _from_repo(os.environ.get("NIDSLIB_DATA") or "data")
-
-
-# Every file nidslib can download, by its path under the data home: SHA-256 and address.
-# The hashes are those of the genuine files in ../shared/datasets/SHA256SUMS; that the NSL-KDD
-# mirror serves the same bytes was not verified (no network where this was written): if it
-# does not, pooch refuses the download and fetch's error says so.
-_NSL_KDD_MIRROR = "https://raw.githubusercontent.com/defcom17/NSL_KDD/master/"
-DOWNLOADS: dict[str, tuple[str, str]] = {
-    "nsl-kdd/KDDTrain+.txt": (
-        "1b86d2f957b33082081bba410fe129b475efebcc13c9014c3f447c8271aadf95",
-        _NSL_KDD_MIRROR + "KDDTrain+.txt"),
-    "nsl-kdd/KDDTrain+_20Percent.txt": (
-        "7ea86479faab5ca2190b7f18b4982fb058ce5bf2b46e0e1017d0d9ef90f9c16e",
-        _NSL_KDD_MIRROR + "KDDTrain+_20Percent.txt"),
-    "nsl-kdd/KDDTest+.txt": (
-        "fa46b0935342616aa83b7c2578db355b6a7aaabbc492248172c7a1e8b7ab8f84",
-        _NSL_KDD_MIRROR + "KDDTest+.txt"),
-    "nsl-kdd/KDDTest-21.txt": (
-        "746993ac9e25868827cacf09eab450050a2a1056e1ce48a1ad39f5dc801d531d",
-        _NSL_KDD_MIRROR + "KDDTest-21.txt"),
-    # The mirror scikit-learn's fetch_kddcup99 uses.
-    "kddcup99/kddcup.data_10_percent.gz": (
-        "8045aca0d84e70e622d1148d7df782496f6333bf6eb979a1b0837c42a9fd9561",
-        "https://ndownloader.figshare.com/files/5976042"),
-}
-
-
-def fetch(name: str) -> Path:
-    """``data_home()/name``, checked against its SHA-256, downloaded first when needed.
-
-    Chapter 8 (reality check), section "The files and their encoding". One pooch registry
-    holds every file of :data:`DOWNLOADS`: a file already in the data home is used when its
-    SHA-256 is the published one (no network then); a missing file, or one whose checksum
-    differs, is downloaded, and the download is checked too. The registry is built on each
-    call at :func:`data_home` (not with pooch's ``env=``: a relative ``NIDSLIB_DATA`` is
-    taken from the repository root, so that notebooks running in ``chapters/`` find it).
-
-    Parameters
-    ----------
-    name : str
-        A key of :data:`DOWNLOADS`, such as ``"nsl-kdd/KDDTrain+.txt"``.
-
-    Returns
-    -------
-    pathlib.Path
-        The verified file.
-
-    Raises
-    ------
-    KeyError
-        ``name`` is not a file nidslib knows how to download.
-    FileNotFoundError
-        The file is missing or differs from the published one, and the download failed
-        (no network, a read-only data home, a checksum mismatch); the message names the
-        file, the folder, the address and the cause, so the reader can fetch it by hand.
-    """
-    if name not in DOWNLOADS:
-        raise KeyError(f"{name!r} is not a file nidslib downloads; known: {sorted(DOWNLOADS)}")
-    home = data_home()
-    registry = pooch.create(path=home, base_url="",
-                            registry={n: f"sha256:{h}" for n, (h, _) in DOWNLOADS.items()},
-                            urls={n: url for n, (_, url) in DOWNLOADS.items()})
-    path, url = home / name, DOWNLOADS[name][1]
-    state = ("is in {} but is not the published file (its SHA-256 differs)" if path.exists()
-             else "is not in {}").format(path.parent)
-    try:
-        return Path(registry.fetch(name, progressbar=False))
-    except (OSError, ValueError) as error:
-        raise FileNotFoundError(
-            f"{path.name} {state}, and it could not be downloaded from {url} "
-            f"({type(error).__name__}: {error}). Download it by hand into {path.parent}, or "
-            f"set NIDSLIB_DATA to a folder that holds {name}.") from error
-
-
-def cache_dir() -> Path:
-    """The folder for generated files (the twin's CSVs, saved splits), created on demand.
-
-    ``$NIDSLIB_CACHE``, else ``<repo>/data/cache``; never inside a read-only data home.
-
-    Returns
-    -------
-    pathlib.Path
-        The folder, which exists on return; a relative ``$NIDSLIB_CACHE`` is taken from the
-        repository root.
-    """
-    folder = _from_repo(os.environ.get("NIDSLIB_CACHE") or "data/cache")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _csv_files(folder: Path, known: list[str], dataset: str) -> dict[str, Path]:
@@ -403,24 +288,6 @@ def load_unsw_nb15(split: str = "train") -> pd.DataFrame:
                                  f"expected {list(schema.UNSW_NB15_ATTACK_CATEGORIES)}")
     return raw.drop(columns=["id", "attack_cat", "label"]).assign(
         label=attack, category=attack, is_attack=raw["label"].astype(bool))
-
-
-def library_digest() -> str:
-    """A short hash of every source file of nidslib (subpackages included).
-
-    Cached files are keyed on it, so that files made by an older library are never served
-    as if the current one had made them.
-
-    Returns
-    -------
-    str
-        The first 10 hex digits of a SHA-256 over the files' paths and bytes.
-    """
-    digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
 
 
 def resolve_dataset(dataset: str | None) -> str:

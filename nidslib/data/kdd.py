@@ -1,6 +1,6 @@
 """NSL-KDD and KDD Cup 99, the classic benchmarks, for the book's reality checks.
 
-The files come through the data home's pooch registry (:func:`nidslib.data.datasets.fetch`):
+The files come through the data home's pooch registry (:func:`nidslib.data.paths.fetch`):
 a file already there is used when its SHA-256 is the published one, and downloaded
 otherwise. Each loader returns a canonical frame: the 41
 snake_case KDD features, ``label`` (the attack name), ``category`` (normal, DoS, Probe,
@@ -47,7 +47,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder
 
 from nidslib.data import schema
-from nidslib.data.datasets import fetch
+from nidslib.data.paths import fetch
 from nidslib.data.rawcsv import DatasetFormatError
 from nidslib.features import row_hashes
 
@@ -81,7 +81,7 @@ def load_nsl_kdd(split: str = "train") -> pd.DataFrame:
         ``split`` is none of the four.
     FileNotFoundError
         The file is neither in the data home nor downloadable (see
-        :func:`nidslib.data.datasets.fetch`).
+        :func:`nidslib.data.paths.fetch`).
     DatasetFormatError
         The file is malformed (see :func:`read_nsl_kdd`).
     """
@@ -102,7 +102,7 @@ def load_kddcup99() -> pd.DataFrame:
     ------
     FileNotFoundError
         The file is neither in the data home nor downloadable (see
-        :func:`nidslib.data.datasets.fetch`).
+        :func:`nidslib.data.paths.fetch`).
     DatasetFormatError
         The file is malformed (see :func:`read_kddcup99`).
     """
