@@ -8,8 +8,8 @@ Usage (from the repository root):
 It builds the variants as chapter 7 builds them (same data, seeds and settings: the teacher
 CNN, magnitude pruning to 80 %, structured pruning to half the channels, the TFLite float32 /
 float16 / dynamic / int8 and ONNX exports, Keras int8, the distilled student and its
-exports, and the same student trained on labels alone), then times each through ``nidslib.deployment.measure`` with more repetitions
-than the chapter. TensorFlow runs on one thread (``export.use_one_core()`` before
+exports, and the same student trained on labels alone), then times each through
+``nidslib.deployment.measure`` with more repetitions than the chapter. TensorFlow runs on one thread (``export.use_one_core()`` before
 anything else), TFLite with ``num_threads=1``, onnxruntime with one intra-op thread. Every
 export passes its parity check before it is timed. The machine is shared: expect ±50 %.
 """
@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nidslib import cleaning, compression, deployment, export, models, splits, training
+from nidslib import (cleaning, compression, deployment, distillation, export, models, splits,
+                     training)
 
 export.use_one_core()
 
@@ -76,8 +77,8 @@ def build_variants(folder: Path, dataset: str = "twin", benign_keep: float = 0.2
     training.fit(narrow, train, val, epochs=6, patience=3)
     training.set_seed()
     student = models.build_dnn(n_features, n_classes, units=(32,), dropout=0.0, scaling=scaling)
-    compression.distill(teacher, student, train, val, temperature=4.0, alpha=0.1, epochs=25,
-                        patience=patience, learning_rate=3e-3)
+    distillation.distill(teacher, student, train, val, temperature=4.0, alpha=0.1, epochs=25,
+                         patience=patience, learning_rate=3e-3)
     training.set_seed()
     alone = models.build_dnn(n_features, n_classes, units=(32,), dropout=0.0, scaling=scaling,
                              learning_rate=3e-3)

@@ -8,7 +8,7 @@ from nidslib import training
 import numpy as np
 
 from conftest import TOY_FEATURES as N_FEATURES  # noqa: E402
-from nidslib import compression, models  # noqa: E402
+from nidslib import compression, distillation, models  # noqa: E402
 
 
 def test_copy_model_is_an_independent_compiled_twin(splits, teacher):
@@ -116,9 +116,9 @@ def test_student_learns_from_the_teachers_soft_targets_alone(splits, teacher):
                                steps_per_execution=4)
     # alpha=0 and shuffled labels: whatever the student learns comes from the teacher.
     noise = np.random.default_rng(0).permutation(y)
-    run = compression.distill(teacher, student, (x, noise), (x_val, noise[:len(x_val)]),
-                              alpha=0.0, temperature=2.0, epochs=15, batch_size=64,
-                              learning_rate=3e-3)
+    run = distillation.distill(teacher, student, (x, noise), (x_val, noise[:len(x_val)]),
+                               alpha=0.0, temperature=2.0, epochs=15, batch_size=64,
+                               learning_rate=3e-3)
     assert run.epochs_run >= 1 and "val_loss" in run.history
     scores = training.predict_scores(student, x_val)
     np.testing.assert_allclose(scores.sum(axis=1), 1.0, atol=1e-5)  # still probabilities
@@ -133,8 +133,8 @@ def test_distill_rejects_sigmoid_models_and_bad_parameters(splits, teacher):
     (x, y), val = splits
     binary = models.build_dnn(N_FEATURES, 2, units=(4,))
     with pytest.raises(ValueError, match="softmax"):
-        compression.distill(teacher, binary, (x, y > 0), val, epochs=1)
+        distillation.distill(teacher, binary, (x, y > 0), val, epochs=1)
     with pytest.raises(ValueError, match="alpha"):
-        compression.distill(teacher, teacher, (x, y), val, alpha=1.5)
+        distillation.distill(teacher, teacher, (x, y), val, alpha=1.5)
     with pytest.raises(ValueError, match="temperature"):
-        compression.distill(teacher, teacher, (x, y), val, temperature=0)
+        distillation.distill(teacher, teacher, (x, y), val, temperature=0)
