@@ -45,21 +45,6 @@ def _legend_values(ax, key):
             for m in re.findall(rf"{key} ([0-9.]+)\)", t.get_text())]
 
 
-def test_family_colors_are_fixed_and_distinct():
-    colors = plots.family_colors(FAMILIES)
-    assert len(set(colors.values())) == len(FAMILIES)
-    assert plots.family_colors(["DoS", "Benign"]) == {"DoS": colors["DoS"],
-                                                      "Benign": colors["Benign"]}
-    assert len(set(plots.family_colors(LABELS).values())) == len(LABELS)
-    # Benign under any of its names, and the binary 0, share the benign grey.
-    benign = {plots.family_colors([n])[n] for n in ["BENIGN", "Benign", "normal"]}
-    assert benign == {colors["Benign"]} == {plots.family_colors([0, 1])[0]}
-    # Unknown names (UNSW-NB15 categories) get colours distinct from the known ones.
-    mixed = plots.family_colors(["Normal", "Exploits", "Fuzzers", "DoS"])
-    assert len(set(mixed.values())) == 4
-    assert plots.family_colors(["dos"])["dos"] == colors["DoS"]  # NSL-KDD spelling
-
-
 @pytest.mark.parametrize("classes", [list(FAMILIES), list(LABELS)], ids=["families", "labels"])
 @pytest.mark.parametrize("normalize", ["true", None])
 def test_confusion_matrix(tmp_path, classes, normalize):
