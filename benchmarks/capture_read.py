@@ -212,12 +212,12 @@ def walk_memoryview(path: str, limit: int | None) -> int:
 
 
 def walk_nidslib(path: str, limit: int | None) -> int:
-    from nidslib.packets.capture import _walk_pcap
+    from nidslib.packets.records import walk_pcap
     from nidslib.packets.decode import Views
 
     buf, filled = first_block(path)
     # The synthetic captures are little-endian, microsecond, snapshot length 65,535.
-    records, _, _ = _walk_pcap(buf, Views(buf, "<").u32, filled, "<", False, 65535)
+    records, _, _ = walk_pcap(buf, Views(buf, "<").u32, filled, "<", False, 65535)
     return len(records)
 
 
