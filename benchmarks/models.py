@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nidslib import balancing, cleaning, models, sequences, splits, training
+from nidslib import balancing, cleaning, models, sequences, splits, training, weighting
 
 import keras  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
@@ -102,7 +102,7 @@ def sklearn_row(name, estimator, x, y, x_test):
     pipeline.fit(x, y)
     fit_seconds = time.perf_counter() - start
     fitted = pipeline[-1]
-    if isinstance(fitted, balancing.ClassWeighted):  # the pipeline's class-weight wrapper
+    if isinstance(fitted, weighting.ClassWeighted):  # the pipeline's class-weight wrapper
         fitted = fitted.estimator_
     speed = training.call_speed(pipeline.predict, x_test, batch_sizes=(4096, 1))
     return {"model": name, "kind": "scikit-learn",

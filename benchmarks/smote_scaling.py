@@ -15,7 +15,7 @@ recipe is the resampling step(s) of :func:`nidslib.balancing.make_pipeline`:
 - ``oversample``: random oversampling to the size of the largest;
 - ``scalable``: benign undersampled to twice the attack rows, then SMOTE on the families
   still below 5 % of the largest (the book's recipe for millions of rows);
-- ``class_weight``: no new rows, one weight per row (:func:`nidslib.balancing.sample_weights`).
+- ``class_weight``: no new rows, one weight per row (:func:`nidslib.weighting.sample_weights`).
 
 Every (size, recipe) runs in a fresh Python process, which runs the recipe once on 2,000
 rows to warm up, then times ``fit_resample`` alone (loading and scaling excluded) and reports
@@ -88,7 +88,7 @@ def measure(path: Path, rows: int, recipe: str, seed: int) -> dict:
 
     from sklearn.dummy import DummyClassifier
 
-    from nidslib import balancing
+    from nidslib import balancing, weighting
 
     frame = pd.read_parquet(path).iloc[:rows]
     X = frame.drop(columns="category").to_numpy(np.float32)
@@ -98,7 +98,7 @@ def measure(path: Path, rows: int, recipe: str, seed: int) -> dict:
 
     def run(X, y):
         if keywords is None:
-            return len(balancing.sample_weights(y, power=1.0))
+            return len(weighting.sample_weights(y, power=1.0))
         pipeline = balancing.make_pipeline(DummyClassifier(), seed=seed, scale=None, **keywords)
         for _name, sampler in pipeline.steps[:-1]:
             X, y = sampler.fit_resample(X, y)

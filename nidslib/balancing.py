@@ -13,16 +13,14 @@ by default (judged on validation, on the families that can rank and against a pa
 bootstrap, no method gave a measurable gain: balancing moves the operating point, more
 rare-family recall for more false alarms); weights tempered (``power<1``) where a
 gradient-trained model is weighted; never SMOTE before the split. For what a pipeline cannot
-hold (windows of flows, Keras), :func:`class_weights` and :func:`oversample_indices` give
-the same balancing as a weight table or row indices.
+hold (windows of flows, Keras), :func:`nidslib.weighting.class_weights` and
+:func:`oversample_indices` give the same balancing as a weight table or row indices.
 
 Example
 -------
 >>> import numpy as np
 >>> from sklearn.linear_model import LogisticRegression
 >>> y = np.array(["Benign"] * 90 + ["DoS"] * 8 + ["PortScan"] * 2)
->>> {family: round(weight, 2) for family, weight in class_weights(y).items()}
-{'Benign': 0.37, 'DoS': 4.17, 'PortScan': 16.67}
 >>> raise_to_ratio(y)                   # families below a tenth of the largest, raised to it
 {'DoS': 9, 'PortScan': 9}
 >>> len(oversample_indices(y))          # every row once, plus 1 DoS and 7 PortScan copies
@@ -40,19 +38,16 @@ import pandas as pd
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline
 from imblearn.under_sampling import RandomUnderSampler
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import clone
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils import get_tags
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.validation import check_is_fitted, column_or_1d, has_fit_parameter, validate_data
+from sklearn.utils.validation import has_fit_parameter
 
 from nidslib.evaluation import resolve_benign_label
 from nidslib.features import signed_log1p
+from nidslib.weighting import ClassWeighted
 
-__all__ = ["BALANCE", "DEFAULT_BALANCE", "DEFAULT_RATIO", "SCALE", "ClassWeighted",
-           "class_weights", "make_pipeline", "oversample_indices", "raise_to_ratio",
-           "sample_weights", "undersample_benign"]
+__all__ = ["BALANCE", "DEFAULT_BALANCE", "DEFAULT_RATIO", "SCALE", "make_pipeline",
+           "oversample_indices", "raise_to_ratio", "undersample_benign"]
 
 BALANCE = (None, "class_weight", "undersample", "oversample", "smote", "scalable")
 DEFAULT_BALANCE = None  # the book's recommendation (chapter 2): resample nothing by default
@@ -147,11 +142,6 @@ def raise_to_ratio(y, ratio: float = DEFAULT_RATIO, min_rows: int = 1) -> dict:
     return {cls: target for cls, n in counts.items() if min_rows <= n < target}
 
 
-def _check_power(power: float) -> None:
-    if not 0 <= power <= 1:
-        raise ValueError(f"power must be in [0, 1], got {power}")
-
-
 def oversample_indices(y, ratio: float = DEFAULT_RATIO, seed: int = 0) -> np.ndarray:
     """Row indices that oversample ``y`` as ``make_pipeline(..., "oversample")`` does.
 
@@ -188,194 +178,6 @@ def oversample_indices(y, ratio: float = DEFAULT_RATIO, seed: int = 0) -> np.nda
     sampler.fit_resample(np.zeros((len(y), 1)), y)
     indices = sampler.sample_indices_
     return indices[np.random.default_rng(seed).permutation(len(indices))]
-
-
-def _balanced(y, power: float):
-    """Classes (sorted), each row's class code, and scikit-learn's ``"balanced"`` weights
-    (:func:`sklearn.utils.class_weight.compute_class_weight`) raised to ``power``."""
-    _check_power(power)
-    classes, codes = np.unique(np.asarray(y), return_inverse=True)
-    weights = compute_class_weight("balanced", classes=classes, y=np.asarray(y)) ** power
-    return classes, codes, weights
-
-
-def class_weights(y, power: float = 1.0) -> dict:
-    """Class weights ``(n_rows / (n_classes * n_rows_of_class)) ** power``, as a dict.
-
-    Chapter 2 (Class imbalance), section "Four ways to rebalance". ``power=1`` gives
-    scikit-learn's ``class_weight="balanced"`` (every class then weighs as much in total
-    as every other); ``power=0.5`` goes half way on a log scale (a class 10,000 times rarer
-    weighs 100 times more per row, not 10,000); ``power=0`` weighs every row 1. Keras takes
-    the result as ``model.fit(..., class_weight=...)`` when ``y`` holds the integer class
-    ids. Chapter 2 measured full weights (power 1) lifting a random forest and raising an
-    MLP's false alarms many-fold: for gradient-trained models, temper them (``power<1``) and
-    watch the benign false-positive rate.
-
-    Parameters
-    ----------
-    y : array-like
-        The training labels, one per row.
-    power : float, default 1.0
-        Exponent in [0, 1] applied to scikit-learn's ``"balanced"`` weights.
-
-    Returns
-    -------
-    dict
-        ``{class: weight}`` (plain Python keys and floats), classes in sorted order.
-
-    Raises
-    ------
-    ValueError
-        If ``power`` is not in [0, 1].
-    """
-    classes, _codes, weights = _balanced(y, power)
-    return {cls.item() if hasattr(cls, "item") else cls: float(w)
-            for cls, w in zip(classes, weights)}
-
-
-def sample_weights(y, power: float = 1.0) -> np.ndarray:
-    """Each row's :func:`class_weights`, for ``fit(X, y, sample_weight=...)``.
-
-    Chapter 2 (Class imbalance), section "Four ways to rebalance".
-
-    Parameters
-    ----------
-    y : array-like
-        The training labels, one per row.
-    power : float, default 1.0
-        Exponent in [0, 1], as in :func:`class_weights`.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64, one weight per row of ``y``.
-
-    Raises
-    ------
-    ValueError
-        If ``power`` is not in [0, 1].
-    """
-    _classes, codes, weights = _balanced(y, power)
-    return weights[codes].astype(np.float64)
-
-
-class ClassWeighted(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
-    """A classifier fitted with :func:`sample_weights` computed from the labels it is fitted on.
-
-    Chapter 2 (Class imbalance), section "Four ways to rebalance". Unlike a weight dictionary
-    computed once from the whole training set, the weights come from the rows that reach
-    ``fit`` (the training fold in a cross-validation, after any resampling), and it works
-    for every estimator whose ``fit`` takes ``sample_weight`` (``MLPClassifier`` has no
-    ``class_weight``). Prediction is the wrapped estimator's.
-
-    Parameters
-    ----------
-    estimator : scikit-learn classifier
-        Cloned in ``fit``; its ``fit`` must take ``sample_weight``.
-    power : float, default 1.0
-        Exponent in [0, 1] of the weights, as in :func:`class_weights`.
-
-    Attributes
-    ----------
-    estimator_ : classifier
-        The fitted clone of ``estimator``.
-    classes_ : numpy.ndarray
-        The fitted estimator's classes.
-    """
-
-    def __init__(self, estimator, power: float = 1.0):
-        self.estimator = estimator
-        self.power = power
-
-    def fit(self, X, y):
-        """Fit a clone of ``estimator`` with :func:`sample_weights` of ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_rows, n_features)
-            Training features (sparse or with NaN only where ``estimator`` accepts them).
-        y : array-like of shape (n_rows,)
-            Training labels.
-
-        Returns
-        -------
-        ClassWeighted
-            ``self``, fitted.
-
-        Raises
-        ------
-        ValueError
-            If ``y`` is None, if ``power`` is not in [0, 1], or if ``X`` and ``y`` fail
-            scikit-learn's input checks.
-        """
-        if y is None:
-            raise ValueError("ClassWeighted requires y to be passed, but the target y is None")
-        X, y = validate_data(self, X, y, **self._input_options())
-        y = column_or_1d(y, warn=True)
-        self.estimator_ = clone(self.estimator).fit(X, y,
-                                                    sample_weight=sample_weights(y, self.power))
-        self.classes_ = self.estimator_.classes_
-        return self
-
-    def predict(self, X):
-        """The wrapped estimator's predicted class for each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_rows, n_features)
-            Features with as many columns as in ``fit``.
-
-        Returns
-        -------
-        numpy.ndarray
-            One class per row.
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If called before ``fit``.
-        ValueError
-            If ``X`` fails scikit-learn's input checks (e.g. another number of columns).
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict(validate_data(self, X, reset=False, **self._input_options()))
-
-    @available_if(lambda self: hasattr(self.estimator, "predict_proba"))
-    def predict_proba(self, X):
-        """The wrapped estimator's class probabilities (only if it has ``predict_proba``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_rows, n_features)
-            Features with as many columns as in ``fit``.
-
-        Returns
-        -------
-        numpy.ndarray
-            (n_rows, n_classes), columns in the order of ``classes_``.
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If called before ``fit``.
-        ValueError
-            If ``X`` fails scikit-learn's input checks.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(
-            validate_data(self, X, reset=False, **self._input_options()))
-
-    def _input_options(self) -> dict:
-        # What the wrapped estimator accepts (sparse input, NaN), checked once here.
-        tags = get_tags(self.estimator).input_tags
-        return {"accept_sparse": ["csr", "csc"] if tags.sparse else False, "dtype": None,
-                "ensure_all_finite": "allow-nan" if tags.allow_nan else True}
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator).input_tags
-        tags.input_tags.sparse, tags.input_tags.allow_nan = inner.sparse, inner.allow_nan
-        return tags
 
 
 def make_pipeline(estimator, balance: str | None = DEFAULT_BALANCE, *,
@@ -448,7 +250,8 @@ def make_pipeline(estimator, balance: str | None = DEFAULT_BALANCE, *,
         raise ValueError(f"balance must be one of {BALANCE}, not {balance!r}")
     if scale not in SCALE:
         raise ValueError(f"scale must be one of {SCALE}, not {scale!r}")
-    _check_power(power)
+    if not 0 <= power <= 1:
+        raise ValueError(f"power must be in [0, 1], got {power}")
     if not 0 < ratio <= 1:
         raise ValueError(f"ratio must be in (0, 1], got {ratio}")
     if benign_ratio <= 0:

@@ -163,7 +163,7 @@ def fit(model: keras.Model, train, val, *, epochs: int = 50, patience: int = 10,
     batch_size : int, default 512
         Rows per gradient step.
     class_weight : dict or None, default None
-        Integer class id to loss weight (:func:`nidslib.balancing.class_weights`; chapter
+        Integer class id to loss weight (:func:`nidslib.weighting.class_weights`; chapter
         2 recommends none, and tempered weights, ``power<1``, where weights are used).
     monitor : str, default "val_loss"
         The validation quantity early stopping watches; Keras picks its direction (lower

@@ -49,13 +49,19 @@ TOY_FEATURES = 12
 TOY_SCALES = np.geomspace(1.0, 1e6, TOY_FEATURES).astype("float32")
 
 
-def toy_data(n: int, seed: int, *, window: int | None = None, pad_every: int = 0):
-    """``(x, y)``: ``n`` toy flows ``(n, TOY_FEATURES)`` with classes 0-3, or, given ``window``,
-    ``n`` windows ``(n, window, TOY_FEATURES)`` labelled by their last flow. With ``pad_every``,
-    every ``pad_every``-th window starts with ``window // 2`` padding flows (all zero), as
-    ``sequences.make_windows`` pads."""
+def toy_data(n, seed: int, *, window: int | None = None, pad_every: int = 0):
+    """``(x, y)``: toy flows ``(n, TOY_FEATURES)`` with classes 0-3 set by the first three
+    features; or, given ``window``, ``n`` windows ``(n, window, TOY_FEATURES)`` labelled by
+    their last flow, every ``pad_every``-th starting with ``window // 2`` padding flows (all
+    zero, as ``sequences.make_windows`` pads). ``n`` may instead map class names to row
+    counts: then each class is a blob of its own along the first feature, in that order."""
     rng = np.random.default_rng(seed)
-    z = rng.normal(size=(n * (window or 1), TOY_FEATURES)).astype("float32")
+    rows = sum(n.values()) if isinstance(n, dict) else n * (window or 1)
+    z = rng.normal(size=(rows, TOY_FEATURES)).astype("float32")
+    if isinstance(n, dict):
+        codes = np.repeat(np.arange(len(n)), list(n.values()))
+        z[:, 0] += 3.0 * codes
+        return z * TOY_SCALES, np.asarray(list(n))[codes]
     y = (z[:, 0] > 0).astype("int64") + (z[:, 1] > 0.5) + (z[:, 2] > 1.0)
     x = z * TOY_SCALES
     if window is None:

@@ -1,4 +1,5 @@
-"""The balancing pipeline: samplers fitted on training rows only, targets as promised."""
+"""Balancing (nidslib.balancing) and class weights (nidslib.weighting): samplers fitted on
+training rows only, targets and weights as promised, ClassWeighted a proper estimator."""
 
 import numpy as np
 import pandas as pd
@@ -16,20 +17,12 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from nidslib import balancing
+from nidslib import balancing, weighting
 from nidslib.features import signed_log1p
 
+from conftest import toy_data
+
 COUNTS = {"Benign": 600, "DoS": 200, "Bot": 20, "Heartbleed": 3}
-
-
-def data(counts=COUNTS, seed=0):
-    """Separable blobs, one per family, with a feature spanning orders of magnitude."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(list(counts), list(counts.values()))
-    centers = {name: i * 3.0 for i, name in enumerate(counts)}
-    X = np.column_stack([rng.normal([centers[v] for v in y], 1.0),
-                         rng.lognormal(5, 2, len(y)), rng.normal(0, 1, len(y))])
-    return X, y
 
 
 class Recorder(DummyClassifier):
@@ -49,7 +42,7 @@ def counts_of(y) -> dict:
 
 
 def test_undersample_benign_cuts_benign_to_a_multiple_of_the_attacks():
-    _, y = data()
+    _, y = toy_data(COUNTS, 0)
     attacks = 200 + 20 + 3
     assert balancing.undersample_benign(y) == {"Benign": attacks}
     assert balancing.undersample_benign(y, ratio=2) == {"Benign": 2 * attacks}
@@ -65,7 +58,7 @@ def test_undersample_benign_needs_a_benign_class_and_a_positive_ratio():
 
 
 def test_raise_to_ratio_lifts_only_classes_below_the_floor():
-    _, y = data()
+    _, y = toy_data(COUNTS, 0)
     assert balancing.raise_to_ratio(y, ratio=0.1) == {"Bot": 60, "Heartbleed": 60}
     assert balancing.raise_to_ratio(y, ratio=1.0) == {"DoS": 600, "Bot": 600, "Heartbleed": 600}
     assert balancing.raise_to_ratio(y, ratio=0.1, min_rows=4) == {"Bot": 60}
@@ -78,41 +71,41 @@ def test_raise_to_ratio_lifts_only_classes_below_the_floor():
 
 
 def test_class_weights_are_balanced_and_tempered_by_power():
-    _, y = data()
+    _, y = toy_data(COUNTS, 0)
     n, k = len(y), len(COUNTS)
-    full = balancing.class_weights(y)
+    full = weighting.class_weights(y)
     assert full == pytest.approx({c: n / (k * m) for c, m in COUNTS.items()})
     # Balanced: every class weighs the same in total.
     totals = [full[c] * m for c, m in COUNTS.items()]
     assert np.allclose(totals, totals[0])
-    half = balancing.class_weights(y, power=0.5)
+    half = weighting.class_weights(y, power=0.5)
     assert half == pytest.approx({c: w ** 0.5 for c, w in full.items()})
-    assert set(balancing.class_weights(y, power=0).values()) == {1.0}
+    assert set(weighting.class_weights(y, power=0).values()) == {1.0}
     with pytest.raises(ValueError, match="power"):
-        balancing.class_weights(y, power=2)
+        weighting.class_weights(y, power=2)
 
 
 def test_class_weights_keep_integer_ids_for_keras():
-    weights = balancing.class_weights(np.array([0, 0, 0, 1]))
+    weights = weighting.class_weights(np.array([0, 0, 0, 1]))
     assert list(weights) == [0, 1] and all(type(k) is int for k in weights)
 
 
 def test_sample_weights_give_each_row_its_class_weight():
-    _, y = data()
-    rows = balancing.sample_weights(y, power=0.5)
-    weights = balancing.class_weights(y, power=0.5)
+    _, y = toy_data(COUNTS, 0)
+    rows = weighting.sample_weights(y, power=0.5)
+    weights = weighting.class_weights(y, power=0.5)
     assert rows.shape == (len(y),)
     assert np.allclose(rows, [weights[v] for v in y])
 
 
 def test_class_weighted_fits_with_weights_from_its_own_labels():
-    X, y = data()
-    model = balancing.ClassWeighted(Recorder(), power=1.0).fit(X[:400], y[:400])
-    expected = balancing.sample_weights(y[:400], power=1.0)
+    X, y = toy_data(COUNTS, 0)
+    model = weighting.ClassWeighted(Recorder(), power=1.0).fit(X[:400], y[:400])
+    expected = weighting.sample_weights(y[:400], power=1.0)
     assert np.allclose(model.estimator_.seen_weight_, expected)
     assert list(model.classes_) == sorted(set(y[:400]))
-    assert hasattr(balancing.ClassWeighted(LogisticRegression()), "predict_proba")
-    assert not hasattr(balancing.ClassWeighted(LinearSVC()), "predict_proba")
+    assert hasattr(weighting.ClassWeighted(LogisticRegression()), "predict_proba")
+    assert not hasattr(weighting.ClassWeighted(LinearSVC()), "predict_proba")
 
 
 # --- the pipeline factory ------------------------------------------------------------------
@@ -140,7 +133,7 @@ def test_the_default_is_the_book_recommendation():
     assert balancing.DEFAULT_BALANCE is None
     pipeline = balancing.make_pipeline(DummyClassifier())
     assert [name for name, _ in pipeline.steps] == ["log", "scale", "model"]
-    X, y = data()
+    X, y = toy_data(COUNTS, 0)
     _, resampled = balancing.make_pipeline(DummyClassifier(), "oversample")[:-1].fit_resample(X, y)
     assert counts_of(resampled) == {"Benign": 600, "DoS": 200, "Bot": 60, "Heartbleed": 60}
 
@@ -149,7 +142,7 @@ def test_make_pipeline_clones_the_estimator():
     model = LogisticRegression()
     pipeline = balancing.make_pipeline(model, None)
     assert pipeline["model"] is not model
-    X, y = data()
+    X, y = toy_data(COUNTS, 0)
     pipeline.fit(X, y)
     assert not hasattr(model, "coef_")
 
@@ -184,13 +177,13 @@ def test_class_weight_needs_an_estimator_that_takes_sample_weight():
      {"Benign": 446, "DoS": 200, "Bot": 112, "Heartbleed": 3}),
 ])
 def test_resampled_counts_are_what_the_strategy_says(balance, options, expected):
-    X, y = data()
+    X, y = toy_data(COUNTS, 0)
     pipeline = balancing.make_pipeline(Recorder(), balance, **options).fit(X, y)
     assert counts_of(pipeline["model"].seen_y_) == expected
 
 
 def test_samplers_act_in_fit_only_never_at_predict_time(monkeypatch):
-    X, y = data()
+    X, y = toy_data(COUNTS, 0)
     calls = []
     for sampler in (SMOTE, RandomUnderSampler):
         original = sampler.fit_resample
@@ -207,28 +200,28 @@ def test_samplers_act_in_fit_only_never_at_predict_time(monkeypatch):
 
 
 def test_sampler_and_scaler_are_fitted_inside_each_training_fold():
-    X, y = data()
+    X, y = toy_data(COUNTS, 0)
     pipeline = balancing.make_pipeline(Recorder(), "oversample", ratio=0.5)
     folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
     fitted = cross_validate(pipeline, X, y, cv=folds, return_estimator=True)["estimator"]
     for model, (train, _test) in zip(fitted, folds):
         logged = signed_log1p(X[train])
-        assert np.allclose(model["scale"].mean_, logged.mean(axis=0))
+        assert np.allclose(model["scale"].mean_, logged.mean(axis=0, dtype=np.float64))
         expected = dict(pd.Series(y[train]).value_counts())
         expected.update(balancing.raise_to_ratio(y[train], ratio=0.5))
         assert counts_of(model["model"].seen_y_) == expected
 
 
 def test_class_weight_pipeline_weights_from_the_training_labels():
-    X, y = data()
+    X, y = toy_data(COUNTS, 0)
     pipeline = balancing.make_pipeline(Recorder(), "class_weight", power=0.5).fit(X, y)
     seen = pipeline["model"].estimator_.seen_weight_
-    assert np.allclose(seen, balancing.sample_weights(y, power=0.5))
+    assert np.allclose(seen, weighting.sample_weights(y, power=0.5))
     assert len(seen) == len(y)  # no rows added
 
 
 def test_pipelines_are_deterministic_and_clonable():
-    X, y = data()
+    X, y = toy_data(COUNTS, 0)
     first = balancing.make_pipeline(DecisionTreeClassifier(random_state=0), "smote", ratio=0.5)
     second = clone(first)
     assert (first.fit(X, y).predict(X) == second.fit(X, y).predict(X)).all()
@@ -244,7 +237,7 @@ def test_signed_log1p_keeps_sign_zero_and_float32():
 
 
 def test_oversample_indices_match_the_pipeline_and_keep_every_row():
-    _, y = data()
+    _, y = toy_data(COUNTS, 0)
     idx = balancing.oversample_indices(y, seed=0)
     assert set(range(len(y))) <= set(idx.tolist())
     assert counts_of(y[idx]) == {"Benign": 600, "DoS": 200, "Bot": 60, "Heartbleed": 60}
@@ -252,7 +245,7 @@ def test_oversample_indices_match_the_pipeline_and_keep_every_row():
     assert (idx == balancing.oversample_indices(y, seed=0)).all()
 
 
-@parametrize_with_checks([balancing.ClassWeighted(LogisticRegression(max_iter=200)),
-                          balancing.ClassWeighted(DecisionTreeClassifier(random_state=0))])
+@parametrize_with_checks([weighting.ClassWeighted(LogisticRegression(max_iter=200)),
+                          weighting.ClassWeighted(DecisionTreeClassifier(random_state=0))])
 def test_class_weighted_passes_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
