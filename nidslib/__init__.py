@@ -4,18 +4,23 @@ The folders follow the path the data takes through the book:
 
 - ``data/``: where flows enter. ``schema`` (facts about CICIDS2017: headers, labels,
   families, the week), ``rawcsv`` (reading the publishers' CSV files, format errors),
-  ``datasets`` (the data home, the cache, and the loaders every chapter starts from) and
-  ``kdd`` (NSL-KDD and KDD Cup 99, chapter 8);
-- ``packets/``: where packets enter (chapter 9). ``capture`` reads pcap and pcapng files,
+  ``canonical`` (the four steps every loader applies), ``paths`` (the data home, the cache,
+  downloads), ``datasets`` (the loaders and the week every chapter starts from) and ``kdd``
+  (NSL-KDD and KDD Cup 99, chapter 8);
+- ``packets/``: where packets enter (chapter 9). ``capture`` reads pcap and pcapng files
+  (``records`` finds their records, ``decode`` their headers, into a ``table``),
   ``capture_write`` writes them, ``flowmeter`` turns packets into CICFlowMeter's features;
 - ``twin/``: the offline stand-in for CICIDS2017. ``traffic`` (the flow types),
   ``simulation`` (the week written as CSV files, features from ``packets.flowmeter``) and
   ``fidelity`` (how close it is to genuine rows);
 - then the taught stages, flat, in the order the chapters use them: ``cleaning`` and
-  ``splits`` (chapter 1), ``balancing`` (chapter 2), ``sequences`` (windows of flows,
-  chapter 4), ``layers`` (scaling and padding inside a model), ``models``, ``training`` and
-  ``search`` (chapters 3-5), ``anomaly`` (chapter 6), ``evaluation``, ``uncertainty`` and
-  ``plots`` (every chapter), ``compression`` and ``export`` (chapter 7), and
+  ``splits`` (chapter 1); ``balancing`` and ``weighting`` (chapter 2); ``features`` (the
+  signed log, the padding rule, row hashes) and ``layers`` (the same inside a model);
+  ``sequences`` (windows of flows, chapter 4); ``models``, ``training`` and ``search``
+  (chapters 3-5); ``anomaly`` and ``detection`` (chapter 6); ``compression``,
+  ``distillation``, ``export`` and ``deployment`` (chapter 7); and, for every chapter,
+  ``evaluation`` (the per-class report), ``results`` (the table across chapters),
+  ``uncertainty`` (bootstrap intervals), ``palette`` and ``plots`` (figures) and
   ``reproducibility`` (the seed setting and the chapters' checked claims).
 
 Importing the package has one side effect, here: TensorFlow's C++ log lines are silenced
