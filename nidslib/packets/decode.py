@@ -195,6 +195,7 @@ def decode(v: Views, d, c, time, link) -> tuple[PacketTable, np.ndarray]:
         dst_port=np.where(ported, ports & 0xFFFF, 0).astype(np.uint16),
         protocol=proto.astype(np.uint8), ip_length=ip_len.astype(np.uint32),
         header_length=((l4 - l3) + transport).astype(np.uint16),
+        transport_header_length=transport.astype(np.uint16),
         payload_length=(ip_len - (l4 - l3) - transport).astype(np.uint32),
         tcp_flags=np.where(tcp, (word >> 16) & 0xFF, 0).astype(np.uint8),
         tcp_window=np.where(tcp, word & 0xFFFF, 0).astype(np.uint16),

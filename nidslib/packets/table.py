@@ -24,7 +24,8 @@ __all__ = ["PacketTable", "format_addresses", "parse_address"]
 
 _DTYPES = dict(time_us=np.int64, src=np.uint8, dst=np.uint8, src_port=np.uint16,
                dst_port=np.uint16, protocol=np.uint8, ip_length=np.uint32,
-               header_length=np.uint16, payload_length=np.uint32, tcp_flags=np.uint8,
+               header_length=np.uint16, transport_header_length=np.uint16,
+               payload_length=np.uint32, tcp_flags=np.uint8,
                tcp_window=np.uint16, captured_length=np.uint32)
 
 
@@ -51,6 +52,9 @@ class PacketTable:
         uint32 IPv4 total length, or IPv6 payload length + 40.
     header_length : numpy.ndarray
         uint16 IP header (with extensions) plus transport header.
+    transport_header_length : numpy.ndarray
+        uint16 transport header alone: TCP data offset x 4 (options included), 8 for UDP,
+        ICMP and ICMPv6 (what CICFlowMeter calls a packet's header length).
     payload_length : numpy.ndarray
         uint32 ``ip_length - header_length``.
     tcp_flags : numpy.ndarray
@@ -69,6 +73,7 @@ class PacketTable:
     protocol: np.ndarray  # uint8: 6, 17, 1 or 58
     ip_length: np.ndarray  # uint32: IPv4 total length, IPv6 payload length + 40
     header_length: np.ndarray  # uint16: IP header (with extensions) + transport header
+    transport_header_length: np.ndarray  # uint16: transport header alone
     payload_length: np.ndarray  # uint32: ip_length - header_length
     tcp_flags: np.ndarray  # uint8
     tcp_window: np.ndarray  # uint16
