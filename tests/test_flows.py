@@ -12,6 +12,7 @@ from nidslib.packets.capture import read_capture
 from nidslib.packets.capture_write import Packet, write_pcap
 from nidslib.packets.flowmeter import features_from_flows
 from nidslib.packets.flows import FLOW_TIMEOUT_US, build_flows
+from nidslib.packets.table import format_addresses
 
 from conftest import SHARED_DATASETS, needs_genuine
 
@@ -36,7 +37,7 @@ def tcp(dt, forward=True, flags=ACK, payload=0, window=1000):
 def test_key_and_direction_follow_the_first_packet(tmp_path):
     flows, f = flows_of(tmp_path, [tcp(0, False, SYN | ACK), tcp(5), tcp(9, False)])
     assert flows.flow_id() == [f"{C}-{S}-40000-443-6"]  # signed-byte order, not the sender's
-    assert flows.src_text() == [S] and flows.src_port.tolist() == [443]  # the first packet's
+    assert format_addresses(flows.src) == [S] and flows.src_port.tolist() == [443]  # the first packet's
     assert flows.forward.tolist() == [True, False, True]
     assert f["total_fwd_packets"][0] == 2 and f["destination_port"][0] == 40000
 
@@ -48,7 +49,7 @@ def test_the_first_fin_ends_the_flow_unless_it_is_the_first_packet(tmp_path):
     # the server's FIN closes flow 1; the client's FIN-ACK starts flow 2 and does not close it
     assert flows.packet_count().tolist() == [3, 3]
     assert flows.closed_by_fin.tolist() == [True, False]
-    assert flows.src_text() == [C, C] and f["flow_duration"].tolist() == [2.0, 2.0]
+    assert format_addresses(flows.src) == [C, C] and f["flow_duration"].tolist() == [2.0, 2.0]
 
 
 def test_the_flow_timeout_counts_from_the_first_packet_and_keeps_the_source(tmp_path):
@@ -61,7 +62,7 @@ def test_the_flow_timeout_counts_from_the_first_packet_and_keeps_the_source(tmp_
     assert flows.packet_count().tolist() == [3, 3]
     assert f["flow_duration"][0] == FLOW_TIMEOUT_US
     # ...counted as forward although the server sent it, and the client stays the source
-    assert flows.src_text() == [C, C] and flows.forward.tolist()[3:] == [True, False, True]
+    assert format_addresses(flows.src) == [C, C] and flows.forward.tolist()[3:] == [True, False, True]
     assert f["init_win_bytes_forward"][1] == 7 and f["init_win_bytes_backward"][1] == 8
 
 

@@ -62,7 +62,7 @@ server's FIN-ACK and the last ACK form a second, two-packet flow, as in CICIDS20
 ['192.168.10.5-104.16.207.165-54865-443-6', '192.168.10.5-104.16.207.165-54865-443-6']
 >>> flows.packet_count().tolist(), flows.closed_by_fin.tolist()
 ([5, 2], [True, False])
->>> flows.src_text(), flows.forward.astype(int).tolist()
+>>> format_addresses(flows.src), flows.forward.astype(int).tolist()
 (['192.168.10.5', '104.16.207.165'], [1, 0, 1, 0, 1, 1, 0])
 """
 
@@ -166,24 +166,6 @@ class Flows:
         numpy.ndarray
         """
         return self.packets.time_us[_starts(self.flow, self.n_flows)]
-
-    def src_text(self) -> list[str]:
-        """Source addresses as text.
-
-        Returns
-        -------
-        list of str
-        """
-        return format_addresses(self.src)
-
-    def dst_text(self) -> list[str]:
-        """Destination addresses as text.
-
-        Returns
-        -------
-        list of str
-        """
-        return format_addresses(self.dst)
 
     def flow_id(self) -> list[str]:
         """CICFlowMeter's Flow ID: ``low-high-lowPort-highPort-protocol`` (rule 7.4).
