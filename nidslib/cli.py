@@ -27,8 +27,7 @@ from pathlib import Path
 
 from nidslib.packets import flowcsv, flowmeter
 from nidslib.packets.capture import CaptureFormatError, read_packets
-from nidslib.packets.flows import build_flows
-from nidslib.packets.table import PacketTable
+from nidslib.packets.flows import stream_flows
 
 __all__ = ["main"]
 
@@ -52,24 +51,32 @@ def _flows(args, say) -> str:
     if not args.capture.is_file():
         raise FileNotFoundError(f"{args.capture}: no such file")
     reader = read_packets(args.capture)
-    chunks = []
-    for chunk in reader:
-        chunks.append(chunk)
-        say(f"nidslib: {args.capture}: {reader.report.packets_read:,} packets read")
-    flows = build_flows(PacketTable.concat(chunks), ipv6=args.ipv6)
-    frame = flowcsv.flows_frame(flows, flowmeter.features_from_flows(flows))
-    flowcsv.write_flows_csv(args.output, frame)
+
+    def chunks():  # progress after each chunk of a million packets
+        for chunk in reader:
+            yield chunk
+            say(f"nidslib: {args.capture}: {reader.report.packets_read:,} packets read")
+
+    parts = stream_flows(chunks(), ipv6=args.ipv6)
+    report = None
+
+    def frames():
+        nonlocal report
+        for flows in parts:
+            report = flows.report
+            yield flowcsv.flows_frame(flows, flowmeter.features_from_flows(flows))
+
+    n_flows = flowcsv.write_flows_csv(args.output, frames())
     seconds = time.perf_counter() - started
-    report = reader.report
-    left_out = {k: v for k, v in report.skipped.items() if v}
-    if flows.report.ipv6_packets:
-        left_out["ipv6"] = flows.report.ipv6_packets
-    if flows.report.one_packet_flows:
-        left_out["one-packet flows"] = flows.report.one_packet_flows
+    left_out = {k: v for k, v in reader.report.skipped.items() if v}
+    if report is not None and report.ipv6_packets:
+        left_out["ipv6"] = report.ipv6_packets
+    if report is not None and report.one_packet_flows:
+        left_out["one-packet flows"] = report.one_packet_flows
     notes = f" (left out: {', '.join(f'{k} {v:,}' for k, v in left_out.items())})" if left_out else ""
-    return (f"nidslib flows: {report.packets_read:,} packets, {flows.n_flows:,} flows, "
-            f"{seconds:.1f} s, {report.packets_read / max(seconds, 1e-9):,.0f} packets/s"
-            f"{notes} -> {args.output}")
+    packets = reader.report.packets_read
+    return (f"nidslib flows: {packets:,} packets, {n_flows:,} flows, {seconds:.1f} s, "
+            f"{packets / max(seconds, 1e-9):,.0f} packets/s{notes} -> {args.output}")
 
 
 def main(argv=None) -> int:

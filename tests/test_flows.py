@@ -146,3 +146,51 @@ def test_cli_writes_a_file_the_book_reads_and_fails_cleanly(tmp_path, capsys):
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 2 and "not a packet capture" in errors[0]
     assert "missing.pcap" in errors[1] and "Traceback" not in "".join(errors)
+
+
+def _random_table(rng, n):
+    """n packets among 3 hosts and 2 port pairs, with FINs, over a few timeouts' span."""
+    from nidslib.packets.table import PacketTable, parse_address
+
+    hosts = np.array([parse_address(a) for a in ("10.0.0.1", "10.0.0.2", "192.168.1.9")])
+    a = rng.integers(0, 3, n)
+    b = (a + rng.integers(1, 3, n)) % 3
+    ports = np.array([[1000, 80], [1001, 80]])[rng.integers(0, 2, n)]
+    swap = rng.random(n) < 0.4
+    return PacketTable(
+        time_us=np.sort(rng.integers(0, 40, n)) * 10,  # a 100 us timeout: several splits
+        src=hosts[a], dst=hosts[b],
+        src_port=np.where(swap, ports[:, 1], ports[:, 0]).astype(np.uint16),
+        dst_port=np.where(swap, ports[:, 0], ports[:, 1]).astype(np.uint16),
+        protocol=np.where(rng.random(n) < 0.9, 6, 1).astype(np.uint8),
+        ip_length=np.full(n, 40, np.uint32), header_length=np.full(n, 40, np.uint16),
+        transport_header_length=np.full(n, 20, np.uint16),
+        payload_length=rng.integers(0, 3, n).astype(np.uint32),
+        tcp_flags=np.where(rng.random(n) < 0.15, FIN | ACK, ACK).astype(np.uint8),
+        tcp_window=rng.integers(0, 5, n).astype(np.uint16),
+        captured_length=np.full(n, 54, np.uint32))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_streaming_in_chunks_gives_the_flows_of_the_whole_capture(seed):
+    from nidslib.packets.flows import stream_flows
+    from nidslib.packets.table import PacketTable
+
+    rng = np.random.default_rng(seed)
+    table = _random_table(rng, 300)
+    whole = build_flows(table, flow_timeout_us=100)
+    cuts = np.sort(rng.choice(np.arange(1, 300), 6, replace=False))
+    chunks = [table[a:b] for a, b in zip(np.r_[0, cuts], np.r_[cuts, 300])]
+    parts = list(stream_flows(chunks, flow_timeout_us=100))
+    assert whole.report.timeout_splits > 0
+    assert sum(p.n_flows for p in parts) == whole.n_flows
+    streamed = {name: np.concatenate([getattr(p, name) for p in parts])
+                for name in ("src", "dst", "src_port", "dst_port", "protocol", "closed_by_fin",
+                             "started_by_timeout", "forward", "packet_number")}
+    for name, values in streamed.items():
+        np.testing.assert_array_equal(values, getattr(whole, name), err_msg=name)
+    ours = pd.concat([pd.DataFrame(features_from_flows(p)) for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(ours, pd.DataFrame(features_from_flows(whole)))
+    assert parts[-1].report.one_packet_flows == whole.report.one_packet_flows
+    assert PacketTable.concat([p.packets for p in parts]).time_us.tolist() == \
+        whole.packets.time_us.tolist()

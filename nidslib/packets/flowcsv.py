@@ -86,9 +86,9 @@ def flows_frame(flows, features: dict) -> pd.DataFrame:
     return frame
 
 
-def write_flows_csv(path, frame: pd.DataFrame) -> None:
-    """Write a :func:`flows_frame` table with the genuine files' spellings of infinite and
-    missing rates (``Infinity``, ``NaN``).
+def write_flows_csv(path, frames) -> int:
+    """Write :func:`flows_frame` tables, one after the other, with the genuine files' header
+    and spellings of infinite and missing rates (``Infinity``, ``NaN``).
 
     Written with pyarrow's CSV writer: about 8 times faster than ``DataFrame.to_csv`` on
     85 columns (0.04 s against 0.34 s for 9,367 flows, measured here), and writing is the
@@ -98,18 +98,32 @@ def write_flows_csv(path, frame: pd.DataFrame) -> None:
     ----------
     path : str or pathlib.Path
         The CSV file to write.
-    frame : pandas.DataFrame
-        From :func:`flows_frame`.
+    frames : pandas.DataFrame or iterable of pandas.DataFrame
+        From :func:`flows_frame`; an iterable is written as it is consumed, so flows can be
+        written as a capture is read.
+
+    Returns
+    -------
+    int
+        Rows written.
     """
-    arrays = []
-    for i in range(frame.shape[1]):
-        values = frame.iloc[:, i].to_numpy()
-        if values.dtype.kind == "f" and not np.isfinite(values).all():
-            values = np.where(np.isposinf(values), "Infinity",
-                              np.where(np.isneginf(values), "-Infinity",
-                                       np.where(np.isnan(values), "NaN", values.astype(str))))
-        arrays.append(pa.array(values))
-    table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+    if isinstance(frames, pd.DataFrame):
+        frames = [frames]
+    rows = 0
     with open(path, "wb") as file:  # the header unquoted, as in the genuine files
-        file.write((",".join(table.column_names) + "\n").encode())
-        csv.write_csv(table, file, csv.WriteOptions(include_header=False, quoting_style="none"))
+        file.write((",".join(TRAFFIC_LABELLING_HEADER) + "\n").encode())
+        for frame in frames:
+            arrays = []
+            for i in range(frame.shape[1]):
+                values = frame.iloc[:, i].to_numpy()
+                if values.dtype.kind == "f" and not np.isfinite(values).all():
+                    values = np.where(
+                        np.isposinf(values), "Infinity",
+                        np.where(np.isneginf(values), "-Infinity",
+                                 np.where(np.isnan(values), "NaN", values.astype(str))))
+                arrays.append(pa.array(values))
+            table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+            csv.write_csv(table, file, csv.WriteOptions(include_header=False,
+                                                        quoting_style="none"))
+            rows += len(frame)
+    return rows

@@ -74,7 +74,7 @@ import numpy as np
 
 from nidslib.packets.table import PacketTable, format_addresses
 
-__all__ = ["FLOW_TIMEOUT_US", "FlowReport", "Flows", "build_flows"]
+__all__ = ["FLOW_TIMEOUT_US", "FlowReport", "Flows", "build_flows", "stream_flows"]
 
 FLOW_TIMEOUT_US = 120_000_000  # rule 3.1: 120 s, counted from the flow's first packet
 _FIN = 0x01
@@ -122,6 +122,8 @@ class Flows:
         bool per packet: sent by the flow's source.
     window : numpy.ndarray
         int32 TCP window per packet, -1 for other protocols (CICFlowMeter's default).
+    packet_number : numpy.ndarray
+        Each packet's position among the packets given (after IPv6 is left out).
     src, dst : numpy.ndarray
         (n_flows, 16) uint8 source and destination addresses of each flow.
     src_port, dst_port, protocol : numpy.ndarray
@@ -129,6 +131,9 @@ class Flows:
     closed_by_fin : numpy.ndarray
         bool per flow: ended by a FIN (its last packet), rather than by the flow timeout or
         the end of the capture.
+    started_by_timeout : numpy.ndarray
+        bool per flow: begun by a packet that timed the previous flow of its key out; it
+        keeps that flow's addresses and ports (rule 3.4).
     report : FlowReport
         What was left out.
     """
@@ -137,12 +142,14 @@ class Flows:
     flow: np.ndarray
     forward: np.ndarray
     window: np.ndarray
+    packet_number: np.ndarray
     src: np.ndarray
     dst: np.ndarray
     src_port: np.ndarray
     dst_port: np.ndarray
     protocol: np.ndarray
     closed_by_fin: np.ndarray
+    started_by_timeout: np.ndarray
     report: FlowReport = field(default_factory=FlowReport)
 
     @property
@@ -230,29 +237,168 @@ def _fin_rule_starts(fin: np.ndarray, group_start: np.ndarray, group_end: np.nda
     return np.sort(np.concatenate(starts)) if starts else np.zeros(0, np.int64)
 
 
-def _walk_group(rows, time, fin, src, timeout):
+def _walk_group(rows, time, fin, src, origin_src, pinned, timeout):
     """One key group packet by packet, both rules (for groups where a flow times out).
-    Returns (start, flow source row, timed-out start?, closed by FIN?) per flow and the
-    forward flag per packet."""
-    flows, forward = [], np.zeros(len(rows), bool)
+    Returns (start, origin row, started by a timeout?, closed by FIN?) per flow, the forward
+    flag per packet and how many timeouts happened."""
+    flows, forward, timeouts = [], np.zeros(len(rows), bool), 0
     start = None
     for i, row in enumerate(rows):
         if start is None:
-            start, origin, by_timeout = i, row, False
+            start, origin, by_timeout = i, row, bool(pinned[row])
             forward[i] = True
             continue
         if time[row] - time[rows[start]] > timeout:  # rule 3.2, tested before FIN (3.3)
             flows.append((start, origin, by_timeout, False))
-            start, by_timeout = i, True  # rule 3.4: the old flow's source is kept...
+            start, by_timeout = i, True  # rule 3.4: the old flow's origin is kept...
             forward[i] = True  # ...and this packet counts as forward
+            timeouts += 1
             continue
-        forward[i] = bool((src[row] == src[origin]).all())
+        forward[i] = bool((src[row] == origin_src[origin]).all())
         if fin[row]:
             flows.append((start, origin, by_timeout, True))
             start = None
     if start is not None:
         flows.append((start, origin, by_timeout, False))
-    return flows, forward
+    return flows, forward, timeouts
+
+
+def _prepare(table: PacketTable, ipv6: bool, report: FlowReport):
+    """Rules 1.2-1.3 on newly read packets: IPv6 left out unless asked for, other protocols
+    as protocol 0. Returns the table and its window column; counts go to ``report``."""
+    report.packets_in += len(table)
+    v4 = ((table.src[:, :12] == _IPV4_PREFIX).all(1) & (table.dst[:, :12] == _IPV4_PREFIX).all(1))
+    if not ipv6 and not v4.all():
+        report.ipv6_packets += int((~v4).sum())
+        table = table[v4]
+    table, window, other = _cicflowmeter_view(table)
+    report.other_protocol_packets += other
+    return table, window
+
+
+def _assemble(table: PacketTable, window: np.ndarray, number: np.ndarray,
+              flow_timeout_us: int, report: FlowReport, held=None):
+    """Every flow of the packets (one-packet flows included), finished flows first in the
+    order they ended, then open ones in the order they started; and which are finished.
+
+    ``held`` (from :func:`stream_flows`) gives, per packet, the identity (source,
+    destination, ports) of the flow it starts and whether a timeout gave birth to that flow:
+    a flow carried over from an earlier chunk keeps both."""
+    if held is None:
+        held = {"src": table.src, "dst": table.dst, "src_port": table.src_port,
+                "dst_port": table.dst_port, "pinned": np.zeros(len(table), bool)}
+    # The key: addresses and ports in signed-byte order, and the protocol (rule 2.1).
+    swap = _src_greater(table.src, table.dst)
+    key = np.zeros((len(table), 37), np.uint8)
+    key[:, :16] = np.where(swap[:, None], table.dst, table.src)
+    key[:, 16:32] = np.where(swap[:, None], table.src, table.dst)
+    lo_port = np.where(swap, table.dst_port, table.src_port).astype(">u2")
+    hi_port = np.where(swap, table.src_port, table.dst_port).astype(">u2")
+    key[:, 32:34] = lo_port.view(np.uint8).reshape(-1, 2)
+    key[:, 34:36] = hi_port.view(np.uint8).reshape(-1, 2)
+    key[:, 36] = table.protocol
+    _, group = np.unique(np.ascontiguousarray(key).view("V37").ravel(), return_inverse=True)
+    order = np.argsort(group, kind="stable")  # file order within each key
+    group, time = group[order], table.time_us[order]
+    fin = (table.tcp_flags[order] & _FIN) > 0
+    src, origin_src, pinned = table.src[order], held["src"][order], held["pinned"][order]
+    n = len(order)
+    group_start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.zeros(0, int)
+    group_end = np.r_[group_start[1:], n]
+
+    starts = _fin_rule_starts(fin, group_start, group_end)
+    flow = np.zeros(n, np.int64)
+    if n:
+        flow[starts] = 1
+        flow = np.cumsum(flow) - 1
+    first = starts  # the packet whose identity is the flow's
+    forward = (src == origin_src[first[flow]]).all(axis=1) if n else np.zeros(0, bool)
+    forward[starts] = True  # a flow's first packet is forward (rules 3.4 and 6, B)
+    by_timeout = pinned[starts]
+    ends = np.r_[starts[1:], n] - 1
+    closed = fin[ends] & (ends > starts) if n else np.zeros(0, bool)
+
+    # Groups where a flow outlives the timeout are walked packet by packet.
+    if n:
+        latest = np.maximum.reduceat(time, starts)
+        late = latest - time[starts] > flow_timeout_us
+    else:
+        late = np.zeros(0, bool)
+    if late.any():
+        walk_groups = np.unique(group[starts[late]])
+        redo = np.isin(group, walk_groups)
+        keep_flow = ~np.isin(np.arange(len(starts)), np.unique(flow[redo]))
+        new_starts, new_first, new_timeout, new_closed = [], [], [], []
+        forward = forward.copy()
+        for g in walk_groups:
+            at = np.searchsorted(group[group_start], g)
+            lo, hi = group_start[at], group_end[at]
+            rows = np.arange(lo, hi)
+            walked, fwd, timeouts = _walk_group(rows, time, fin, src, origin_src, pinned,
+                                                flow_timeout_us)
+            forward[lo:hi] = fwd
+            report.timeout_splits += timeouts
+            for s, origin, timed_out, by_fin in walked:
+                new_starts.append(lo + s)
+                new_first.append(origin)
+                new_timeout.append(timed_out)
+                new_closed.append(by_fin)
+        starts = np.r_[starts[keep_flow], new_starts].astype(np.int64)
+        first = np.r_[first[keep_flow], new_first].astype(np.int64)
+        by_timeout = np.r_[by_timeout[keep_flow], new_timeout].astype(bool)
+        closed = np.r_[closed[keep_flow], new_closed].astype(bool)
+        resort = np.argsort(starts, kind="stable")
+        starts, first, by_timeout, closed = (a[resort] for a in (starts, first, by_timeout,
+                                                                  closed))
+        flow = np.zeros(n, np.int64)
+        flow[starts] = 1
+        flow = np.cumsum(flow) - 1
+        ends = np.r_[starts[1:], n] - 1
+
+    # Output order (rule 7.5): finished flows by the packet that ended them (the FIN, or
+    # the packet that timed the flow out, which starts the next flow), then open ones.
+    # (a flow carried over from an earlier chunk begins its key group: nothing before it)
+    same_key_next = np.r_[group[starts[1:]] == group[starts[:-1]], False] if n else by_timeout
+    timed_out = np.r_[by_timeout[1:], False] & same_key_next
+    finished = closed | timed_out
+    next_start = np.r_[starts[1:], 0]
+    never = np.iinfo(np.int64).max
+    ended_at = (np.where(closed, number[order[ends]],
+                         np.where(timed_out, number[order[next_start]], never)) if n else ends)
+    flow_order = np.lexsort((number[order[starts]] if n else starts, ended_at))
+    rank = np.empty(len(starts), np.int64)
+    rank[flow_order] = np.arange(len(flow_order))
+    packet_rank = rank[flow] if n else flow
+    regroup = np.argsort(packet_rank, kind="stable")
+    rows = order[regroup]
+    origin = order[first[flow_order]]
+    head = order[starts[flow_order]]
+    flows = Flows(
+        packets=table[rows], flow=packet_rank[regroup], forward=forward[regroup],
+        window=window[rows], packet_number=number[rows], src=held["src"][origin],
+        dst=held["dst"][origin], src_port=held["src_port"][origin],
+        dst_port=held["dst_port"][origin], protocol=table.protocol[head],
+        closed_by_fin=closed[flow_order], started_by_timeout=by_timeout[flow_order],
+        report=report)
+    return flows, finished[flow_order]
+
+
+def _select(flows: Flows, keep: np.ndarray) -> Flows:
+    """The flows where ``keep`` is True, renumbered, their packets with them."""
+    index = np.cumsum(keep) - 1
+    rows = keep[flows.flow]
+    return Flows(packets=flows.packets[rows], flow=index[flows.flow[rows]],
+                 forward=flows.forward[rows], window=flows.window[rows],
+                 packet_number=flows.packet_number[rows], src=flows.src[keep],
+                 dst=flows.dst[keep], src_port=flows.src_port[keep],
+                 dst_port=flows.dst_port[keep], protocol=flows.protocol[keep],
+                 closed_by_fin=flows.closed_by_fin[keep],
+                 started_by_timeout=flows.started_by_timeout[keep], report=flows.report)
+
+
+def _check_timeout(flow_timeout_us: int) -> None:
+    if flow_timeout_us <= 0:
+        raise ValueError(f"flow_timeout_us must be positive, got {flow_timeout_us}")
 
 
 def build_flows(table: PacketTable, *, flow_timeout_us: int = FLOW_TIMEOUT_US,
@@ -260,7 +406,8 @@ def build_flows(table: PacketTable, *, flow_timeout_us: int = FLOW_TIMEOUT_US,
     """Group packets into flows by the original CICFlowMeter's rules.
 
     Chapter 9 (From packets to alerts, in preparation). The rules, with their sources, are
-    in this module's docstring and in ``nidslib/packets/cicflowmeter_rules.md``.
+    in this module's docstring and in ``nidslib/packets/cicflowmeter_rules.md``. For a
+    capture too large to hold, :func:`stream_flows` gives the same flows chunk by chunk.
 
     Parameters
     ----------
@@ -283,105 +430,87 @@ def build_flows(table: PacketTable, *, flow_timeout_us: int = FLOW_TIMEOUT_US,
     ValueError
         If ``flow_timeout_us`` is not positive.
     """
-    if flow_timeout_us <= 0:
-        raise ValueError(f"flow_timeout_us must be positive, got {flow_timeout_us}")
-    report = FlowReport(packets_in=len(table))
-    v4 = ((table.src[:, :12] == _IPV4_PREFIX).all(1) & (table.dst[:, :12] == _IPV4_PREFIX).all(1))
-    if not ipv6 and not v4.all():
-        report.ipv6_packets = int((~v4).sum())
-        table = table[v4]
-    table, window, report.other_protocol_packets = _cicflowmeter_view(table)
+    _check_timeout(flow_timeout_us)
+    report = FlowReport()
+    table, window = _prepare(table, ipv6, report)
+    flows, _ = _assemble(table, window, np.arange(len(table)), flow_timeout_us, report)
+    several = flows.packet_count() > 1
+    report.one_packet_flows = int((~several).sum())
+    return _select(flows, several)
 
-    # The key: addresses and ports in signed-byte order, and the protocol (rule 2.1).
-    swap = _src_greater(table.src, table.dst)
-    key = np.zeros((len(table), 37), np.uint8)
-    key[:, :16] = np.where(swap[:, None], table.dst, table.src)
-    key[:, 16:32] = np.where(swap[:, None], table.src, table.dst)
-    lo_port = np.where(swap, table.dst_port, table.src_port).astype(">u2")
-    hi_port = np.where(swap, table.src_port, table.dst_port).astype(">u2")
-    key[:, 32:34] = lo_port.view(np.uint8).reshape(-1, 2)
-    key[:, 34:36] = hi_port.view(np.uint8).reshape(-1, 2)
-    key[:, 36] = table.protocol
-    _, group = np.unique(np.ascontiguousarray(key).view("V37").ravel(), return_inverse=True)
-    order = np.argsort(group, kind="stable")  # file order within each key
-    group, time = group[order], table.time_us[order]
-    fin = (table.tcp_flags[order] & _FIN) > 0
-    src = table.src[order]
-    n = len(order)
-    group_start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.zeros(0, int)
-    group_end = np.r_[group_start[1:], n]
 
-    starts = _fin_rule_starts(fin, group_start, group_end)
-    flow = np.zeros(n, np.int64)
-    if n:
-        flow[starts] = 1
-        flow = np.cumsum(flow) - 1
-    first = starts  # the packet whose source is the flow's source
-    forward = (src == src[first[flow]]).all(axis=1) if n else np.zeros(0, bool)
-    by_timeout = np.zeros(len(starts), bool)
-    ends = np.r_[starts[1:], n] - 1
-    closed = fin[ends] & (ends > starts) if n else np.zeros(0, bool)
+def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool = False):
+    """Flows of a capture read in chunks, yielded as they finish: memory holds the packets
+    of the flows still open, not the capture.
 
-    # Groups where a flow outlives the timeout are walked packet by packet.
-    if n:
-        latest = np.maximum.reduceat(time, starts)
-        late = latest - time[starts] > flow_timeout_us
-    else:
-        late = np.zeros(0, bool)
-    if late.any():
-        walk_groups = np.unique(group[starts[late]])
-        redo = np.isin(group, walk_groups)
-        keep_flow = ~np.isin(np.arange(len(starts)), np.unique(flow[redo]))
-        new_starts, new_first, new_timeout, new_closed = [], [], [], []
-        forward = forward.copy()
-        for g in walk_groups:
-            at = np.searchsorted(group[group_start], g)
-            lo, hi = group_start[at], group_end[at]
-            rows = np.arange(lo, hi)
-            walked, fwd = _walk_group(rows, time, fin, src, flow_timeout_us)
-            forward[lo:hi] = fwd
-            for s, origin, timed_out, by_fin in walked:
-                new_starts.append(lo + s)
-                new_first.append(origin)
-                new_timeout.append(timed_out)
-                new_closed.append(by_fin)
-        report.timeout_splits = int(np.sum(new_timeout))
-        starts = np.r_[starts[keep_flow], new_starts].astype(np.int64)
-        first = np.r_[first[keep_flow], new_first].astype(np.int64)
-        by_timeout = np.r_[by_timeout[keep_flow], new_timeout].astype(bool)
-        closed = np.r_[closed[keep_flow], new_closed].astype(bool)
-        resort = np.argsort(starts, kind="stable")
-        starts, first, by_timeout, closed = (a[resort] for a in (starts, first, by_timeout,
-                                                                  closed))
-        flow = np.zeros(n, np.int64)
-        flow[starts] = 1
-        flow = np.cumsum(flow) - 1
-        ends = np.r_[starts[1:], n] - 1
+    Chapter 9 (From packets to alerts, in preparation). After each chunk, the flows that a
+    FIN or the timeout ended are yielded; the packets of the others are kept and go before
+    the next chunk's. Once the chunks are exhausted, the flows still open are yielded. All
+    together they are the flows of :func:`build_flows` on the whole capture, in the same
+    order. As in the original tool, a flow that never ends (no FIN, no later packet of its
+    key) is held until the end of the capture.
 
-    # Rule 3.5: one-packet flows are dropped.
-    sizes = ends - starts + 1
-    kept = sizes > 1
-    report.one_packet_flows = int((~kept).sum())
-    # Output order (rule 7.5): finished flows by the packet that ended them (the FIN, or
-    # the packet that timed the flow out, which starts the next flow), then open ones.
-    timed_out = np.r_[by_timeout[1:], False]
-    next_start = np.r_[starts[1:], 0]
-    never = np.iinfo(np.int64).max
-    ended_at = (np.where(closed, order[ends], np.where(timed_out, order[next_start], never))
-                if n else ends)
-    flow_order = np.lexsort((order[starts] if n else starts, ended_at))
-    flow_order = flow_order[kept[flow_order]]
-    rank = np.full(len(starts), -1)
-    rank[flow_order] = np.arange(len(flow_order))
-    packet_rank = rank[flow]
-    keep_packets = packet_rank >= 0
-    regroup = np.argsort(packet_rank[keep_packets], kind="stable")
-    rows = order[keep_packets][regroup]
-    origin = order[first[flow_order]]
-    head = order[starts[flow_order]]
-    return Flows(
-        packets=table[rows], flow=packet_rank[keep_packets][regroup],
-        forward=forward[keep_packets][regroup], window=window[rows],
-        src=table.src[origin], dst=table.dst[origin], src_port=table.src_port[origin],
-        dst_port=table.dst_port[origin], protocol=table.protocol[head],
-        closed_by_fin=closed[flow_order], report=report)
+    Parameters
+    ----------
+    chunks : iterable of PacketTable
+        Consecutive packets in file order (:func:`nidslib.packets.capture.read_packets`).
+    flow_timeout_us : int, default :data:`FLOW_TIMEOUT_US` (120 s)
+        As in :func:`build_flows`.
+    ipv6 : bool, default False
+        As in :func:`build_flows`.
+
+    Yields
+    ------
+    Flows
+        The flows of two packets or more that ended in a chunk, then, last, the open ones;
+        all share one ``report``, complete after the last.
+
+    Raises
+    ------
+    ValueError
+        If ``flow_timeout_us`` is not positive.
+    """
+    _check_timeout(flow_timeout_us)
+    report = FlowReport()
+    held = None  # the open flows' packets: table, window, packet numbers, identities
+    seen = 0
+    for chunk in chunks:
+        table, window = _prepare(chunk, ipv6, report)
+        number = np.arange(seen, seen + len(table))
+        seen += len(table)
+        identity = None
+        if held is not None:
+            identity = {k: np.concatenate([held[3][k], v]) for k, v in (
+                ("src", table.src), ("dst", table.dst), ("src_port", table.src_port),
+                ("dst_port", table.dst_port), ("pinned", np.zeros(len(table), bool)))}
+            table = PacketTable.concat([held[0], table])
+            window, number = np.r_[held[1], window], np.r_[held[2], number]
+        flows, finished = _assemble(table, window, number, flow_timeout_us, report, identity)
+        several = flows.packet_count() > 1
+        report.one_packet_flows += int((finished & ~several).sum())
+        if (finished & several).any():
+            yield _select(flows, finished & several)
+        held = _hold(_select(flows, ~finished))
+    if held is not None and len(held[0]):
+        flows, _ = _assemble(*held[:3], flow_timeout_us, report, held[3])
+        several = flows.packet_count() > 1
+        report.one_packet_flows += int((~several).sum())
+        if several.any():
+            yield _select(flows, several)
+
+
+def _hold(flows: Flows):
+    """The packets of open flows, back in file order, each flow's first packet carrying the
+    flow's identity and whether a timeout began it."""
+    back = np.argsort(flows.packet_number, kind="stable")
+    table = flows.packets[back]
+    flow = flows.flow[back]
+    identity = {"src": table.src.copy(), "dst": table.dst.copy(),
+                "src_port": table.src_port.copy(), "dst_port": table.dst_port.copy(),
+                "pinned": np.zeros(len(table), bool)}
+    first = np.full(flows.n_flows, -1)
+    first[flow[::-1]] = np.arange(len(flow))[::-1]  # each flow's first packet in file order
+    for name in ("src", "dst", "src_port", "dst_port"):
+        identity[name][first] = getattr(flows, name)
+    identity["pinned"][first] = flows.started_by_timeout
+    return table, flows.window[back], flows.packet_number[back], identity
