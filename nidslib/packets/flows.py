@@ -276,32 +276,26 @@ def _prepare(table: PacketTable, ipv6: bool, report: FlowReport):
     return table, window
 
 
-def _assemble(table: PacketTable, window: np.ndarray, number: np.ndarray,
-              flow_timeout_us: int, report: FlowReport, held=None):
+def _own_identity(table: PacketTable) -> dict:
+    return {"src": table.src, "dst": table.dst, "src_port": table.src_port,
+            "dst_port": table.dst_port, "pinned": np.zeros(len(table), bool)}
+
+
+def _assemble(table: PacketTable, number: np.ndarray, flow_timeout_us: int,
+              report: FlowReport, held: dict) -> "_Plan":
     """Every flow of the packets (one-packet flows included), finished flows first in the
     order they ended, then open ones in the order they started; and which are finished.
 
     ``held`` (from :func:`stream_flows`) gives, per packet, the identity (source,
     destination, ports) of the flow it starts and whether a timeout gave birth to that flow:
     a flow carried over from an earlier chunk keeps both."""
-    if held is None:
-        held = {"src": table.src, "dst": table.dst, "src_port": table.src_port,
-                "dst_port": table.dst_port, "pinned": np.zeros(len(table), bool)}
-    # The key: addresses and ports in signed-byte order, and the protocol (rule 2.1).
-    swap = _src_greater(table.src, table.dst)
-    key = np.zeros((len(table), 37), np.uint8)
-    key[:, :16] = np.where(swap[:, None], table.dst, table.src)
-    key[:, 16:32] = np.where(swap[:, None], table.src, table.dst)
-    lo_port = np.where(swap, table.dst_port, table.src_port).astype(">u2")
-    hi_port = np.where(swap, table.src_port, table.dst_port).astype(">u2")
-    key[:, 32:34] = lo_port.view(np.uint8).reshape(-1, 2)
-    key[:, 34:36] = hi_port.view(np.uint8).reshape(-1, 2)
-    key[:, 36] = table.protocol
-    _, group = np.unique(np.ascontiguousarray(key).view("V37").ravel(), return_inverse=True)
-    order = np.argsort(group, kind="stable")  # file order within each key
-    group, time = group[order], table.time_us[order]
+    order, group = _key_order(table)
+    time = table.time_us[order]
     fin = (table.tcp_flags[order] & _FIN) > 0
-    src, origin_src, pinned = table.src[order], held["src"][order], held["pinned"][order]
+    # addresses as two 64-bit words: comparing them is 8 times less work than 16 bytes
+    src = np.ascontiguousarray(table.src).view(np.uint64)[order]
+    origin_src = np.ascontiguousarray(held["src"]).view(np.uint64)[order]
+    pinned = held["pinned"][order]
     n = len(order)
     group_start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.zeros(0, int)
     group_end = np.r_[group_start[1:], n]
@@ -366,34 +360,79 @@ def _assemble(table: PacketTable, window: np.ndarray, number: np.ndarray,
     ended_at = (np.where(closed, number[order[ends]],
                          np.where(timed_out, number[order[next_start]], never)) if n else ends)
     flow_order = np.lexsort((number[order[starts]] if n else starts, ended_at))
+    # Packets flow by flow in that order, without another sort: each flow's packets are
+    # contiguous in ``order`` already.
+    sizes = ends - starts + 1
+    out_start = np.zeros(len(starts), np.int64)
+    out_start[flow_order] = np.r_[0, np.cumsum(sizes[flow_order])[:-1]] if len(starts) else 0
+    position = out_start[flow] + (np.arange(n) - starts[flow]) if n else flow
+    rows, packet_flow, packet_forward = (np.empty(n, np.int64), np.empty(n, np.int64),
+                                         np.empty(n, bool))
     rank = np.empty(len(starts), np.int64)
     rank[flow_order] = np.arange(len(flow_order))
-    packet_rank = rank[flow] if n else flow
-    regroup = np.argsort(packet_rank, kind="stable")
-    rows = order[regroup]
-    origin = order[first[flow_order]]
-    head = order[starts[flow_order]]
-    flows = Flows(
-        packets=table[rows], flow=packet_rank[regroup], forward=forward[regroup],
-        window=window[rows], packet_number=number[rows], src=held["src"][origin],
-        dst=held["dst"][origin], src_port=held["src_port"][origin],
-        dst_port=held["dst_port"][origin], protocol=table.protocol[head],
-        closed_by_fin=closed[flow_order], started_by_timeout=by_timeout[flow_order],
-        report=report)
-    return flows, finished[flow_order]
+    rows[position], packet_flow[position], packet_forward[position] = order, rank[flow], forward
+    return _Plan(rows=rows, flow=packet_flow, forward=packet_forward,
+                 origin=order[first[flow_order]], head=order[starts[flow_order]],
+                 closed=closed[flow_order], by_timeout=by_timeout[flow_order],
+                 finished=finished[flow_order], size=sizes[flow_order])
 
 
-def _select(flows: Flows, keep: np.ndarray) -> Flows:
-    """The flows where ``keep`` is True, renumbered, their packets with them."""
+@dataclass
+class _Plan:
+    """Flows as positions into the packets they were built from (see :func:`_assemble`)."""
+
+    rows: np.ndarray  # per packet, flow by flow: its row in the table
+    flow: np.ndarray  # per packet: its flow
+    forward: np.ndarray  # per packet
+    origin: np.ndarray  # per flow: the row whose identity is the flow's
+    head: np.ndarray  # per flow: its first packet's row
+    closed: np.ndarray  # per flow: ended by a FIN
+    by_timeout: np.ndarray  # per flow: begun by a timeout
+    finished: np.ndarray  # per flow: ended by a FIN or a timeout
+    size: np.ndarray  # per flow: packets
+
+
+def _materialize(plan: _Plan, keep: np.ndarray, table: PacketTable, window, number, held,
+                 report: FlowReport) -> Flows:
+    """The flows where ``keep`` is True, renumbered, with their packets (one gather)."""
     index = np.cumsum(keep) - 1
-    rows = keep[flows.flow]
-    return Flows(packets=flows.packets[rows], flow=index[flows.flow[rows]],
-                 forward=flows.forward[rows], window=flows.window[rows],
-                 packet_number=flows.packet_number[rows], src=flows.src[keep],
-                 dst=flows.dst[keep], src_port=flows.src_port[keep],
-                 dst_port=flows.dst_port[keep], protocol=flows.protocol[keep],
-                 closed_by_fin=flows.closed_by_fin[keep],
-                 started_by_timeout=flows.started_by_timeout[keep], report=flows.report)
+    mask = keep[plan.flow]
+    rows = plan.rows[mask]
+    origin, head = plan.origin[keep], plan.head[keep]
+    return Flows(packets=table[rows], flow=index[plan.flow[mask]], forward=plan.forward[mask],
+                 window=window[rows], packet_number=number[rows], src=held["src"][origin],
+                 dst=held["dst"][origin], src_port=held["src_port"][origin],
+                 dst_port=held["dst_port"][origin], protocol=table.protocol[head],
+                 closed_by_fin=plan.closed[keep], started_by_timeout=plan.by_timeout[keep],
+                 report=report)
+
+
+def _key_order(table: PacketTable):
+    """Packets sorted by flow key (rule 2.1: addresses and ports in signed-byte order, the
+    protocol), file order within a key: ``(order, key number of each sorted packet)``.
+
+    For IPv4 the key is packed exactly into two integers and sorted with ``np.lexsort``
+    (0.4 s for 2.5 M packets, against 1.5 s for sorting 37-byte keys, measured here)."""
+    swap = _src_greater(table.src, table.dst)
+    lo_port = np.where(swap, table.dst_port, table.src_port).astype(np.uint64)
+    hi_port = np.where(swap, table.src_port, table.dst_port).astype(np.uint64)
+    ports = (lo_port << np.uint64(24)) | (hi_port << np.uint64(8)) | table.protocol.astype(np.uint64)
+    v4 = bool((table.src[:, :12] == _IPV4_PREFIX).all() and (table.dst[:, :12] == _IPV4_PREFIX).all())
+    if v4:
+        a = np.ascontiguousarray(table.src[:, 12:]).view(">u4").ravel().astype(np.uint64)
+        b = np.ascontiguousarray(table.dst[:, 12:]).view(">u4").ravel().astype(np.uint64)
+        hosts = np.where(swap, (b << np.uint64(32)) | a, (a << np.uint64(32)) | b)
+        order = np.lexsort((ports, hosts))
+        hosts, ports = hosts[order], ports[order]
+        change = np.r_[True, (hosts[1:] != hosts[:-1]) | (ports[1:] != ports[:-1])]
+        return order, np.cumsum(change) - 1
+    key = np.zeros((len(table), 40), np.uint8)
+    key[:, :16] = np.where(swap[:, None], table.dst, table.src)
+    key[:, 16:32] = np.where(swap[:, None], table.src, table.dst)
+    key[:, 32:40] = ports.astype(">u8").view(np.uint8).reshape(-1, 8)
+    _, group = np.unique(key.view("V40").ravel(), return_inverse=True)
+    order = np.argsort(group.ravel(), kind="stable")
+    return order, group.ravel()[order]
 
 
 def _check_timeout(flow_timeout_us: int) -> None:
@@ -433,10 +472,11 @@ def build_flows(table: PacketTable, *, flow_timeout_us: int = FLOW_TIMEOUT_US,
     _check_timeout(flow_timeout_us)
     report = FlowReport()
     table, window = _prepare(table, ipv6, report)
-    flows, _ = _assemble(table, window, np.arange(len(table)), flow_timeout_us, report)
-    several = flows.packet_count() > 1
+    number, held = np.arange(len(table)), _own_identity(table)
+    plan = _assemble(table, number, flow_timeout_us, report, held)
+    several = plan.size > 1
     report.one_packet_flows = int((~several).sum())
-    return _select(flows, several)
+    return _materialize(plan, several, table, window, number, held, report)
 
 
 def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool = False):
@@ -485,18 +525,21 @@ def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool =
                 ("dst_port", table.dst_port), ("pinned", np.zeros(len(table), bool)))}
             table = PacketTable.concat([held[0], table])
             window, number = np.r_[held[1], window], np.r_[held[2], number]
-        flows, finished = _assemble(table, window, number, flow_timeout_us, report, identity)
-        several = flows.packet_count() > 1
+        identity = identity or _own_identity(table)
+        plan = _assemble(table, number, flow_timeout_us, report, identity)
+        several, finished = plan.size > 1, plan.finished
         report.one_packet_flows += int((finished & ~several).sum())
         if (finished & several).any():
-            yield _select(flows, finished & several)
-        held = _hold(_select(flows, ~finished))
+            yield _materialize(plan, finished & several, table, window, number, identity,
+                               report)
+        held = _hold(_materialize(plan, ~finished, table, window, number, identity, report))
     if held is not None and len(held[0]):
-        flows, _ = _assemble(*held[:3], flow_timeout_us, report, held[3])
-        several = flows.packet_count() > 1
+        table, window, number, identity = held
+        plan = _assemble(table, number, flow_timeout_us, report, identity)
+        several = plan.size > 1
         report.one_packet_flows += int((~several).sum())
         if several.any():
-            yield _select(flows, several)
+            yield _materialize(plan, several, table, window, number, identity, report)
 
 
 def _hold(flows: Flows):
