@@ -147,7 +147,7 @@ def _shared_features(p: Packets, closed_by_fin, last_active_recorded) -> dict:
     f = _group_stats(p.payload[fwd], p.flow[fwd], n)
     b = _group_stats(p.payload[bwd], p.flow[bwd], n)
     # CICFlowMeter adds the first packet of a flow to its length statistics twice.
-    first = np.flatnonzero(np.r_[True, p.flow[1:] != p.flow[:-1]])
+    first = np.flatnonzero(np.r_[len(p.flow) > 0, p.flow[1:] != p.flow[:-1]])
     length_values = np.r_[p.payload, p.payload[first]]
     length_flows = np.r_[p.flow, p.flow[first]]
     order = np.argsort(length_flows, kind="stable")
@@ -155,7 +155,7 @@ def _shared_features(p: Packets, closed_by_fin, last_active_recorded) -> dict:
 
     # Duration is last packet minus first packet: a clock step back makes it negative,
     # as in a few real rows.
-    last = np.r_[first[1:], len(p.flow)] - 1
+    last = np.r_[first[1:], len(p.flow)][:len(first)] - 1
     duration = (p.time_us[last] - p.time_us[first]).astype(np.float64)
     gap, gap_flow = _gaps(p.time_us, p.flow)
     iat = _group_stats(gap, gap_flow, n)

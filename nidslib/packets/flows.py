@@ -297,27 +297,27 @@ def _assemble(table: PacketTable, number: np.ndarray, flow_timeout_us: int,
     origin_src = np.ascontiguousarray(held["src"]).view(np.uint64)[order]
     pinned = held["pinned"][order]
     n = len(order)
-    group_start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.zeros(0, int)
+    if not n:
+        nothing = np.zeros(0, np.int64)
+        return _Plan(rows=nothing, flow=nothing, forward=nothing.astype(bool), origin=nothing,
+                     head=nothing, closed=nothing.astype(bool), by_timeout=nothing.astype(bool),
+                     finished=nothing.astype(bool), size=nothing)
+    group_start = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     group_end = np.r_[group_start[1:], n]
 
     starts = _fin_rule_starts(fin, group_start, group_end)
     flow = np.zeros(n, np.int64)
-    if n:
-        flow[starts] = 1
-        flow = np.cumsum(flow) - 1
+    flow[starts] = 1
+    flow = np.cumsum(flow) - 1
     first = starts  # the packet whose identity is the flow's
-    forward = (src == origin_src[first[flow]]).all(axis=1) if n else np.zeros(0, bool)
+    forward = (src == origin_src[first[flow]]).all(axis=1)
     forward[starts] = True  # a flow's first packet is forward (rules 3.4 and 6, B)
     by_timeout = pinned[starts]
     ends = np.r_[starts[1:], n] - 1
-    closed = fin[ends] & (ends > starts) if n else np.zeros(0, bool)
+    closed = fin[ends] & (ends > starts)
 
     # Groups where a flow outlives the timeout are walked packet by packet.
-    if n:
-        latest = np.maximum.reduceat(time, starts)
-        late = latest - time[starts] > flow_timeout_us
-    else:
-        late = np.zeros(0, bool)
+    late = np.maximum.reduceat(time, starts) - time[starts] > flow_timeout_us
     if late.any():
         walk_groups = np.unique(group[starts[late]])
         redo = np.isin(group, walk_groups)
@@ -352,20 +352,20 @@ def _assemble(table: PacketTable, number: np.ndarray, flow_timeout_us: int,
     # Output order (rule 7.5): finished flows by the packet that ended them (the FIN, or
     # the packet that timed the flow out, which starts the next flow), then open ones.
     # (a flow carried over from an earlier chunk begins its key group: nothing before it)
-    same_key_next = np.r_[group[starts[1:]] == group[starts[:-1]], False] if n else by_timeout
+    same_key_next = np.r_[group[starts[1:]] == group[starts[:-1]], False]
     timed_out = np.r_[by_timeout[1:], False] & same_key_next
     finished = closed | timed_out
     next_start = np.r_[starts[1:], 0]
     never = np.iinfo(np.int64).max
     ended_at = (np.where(closed, number[order[ends]],
-                         np.where(timed_out, number[order[next_start]], never)) if n else ends)
-    flow_order = np.lexsort((number[order[starts]] if n else starts, ended_at))
+                         np.where(timed_out, number[order[next_start]], never)))
+    flow_order = np.lexsort((number[order[starts]], ended_at))
     # Packets flow by flow in that order, without another sort: each flow's packets are
     # contiguous in ``order`` already.
     sizes = ends - starts + 1
     out_start = np.zeros(len(starts), np.int64)
     out_start[flow_order] = np.r_[0, np.cumsum(sizes[flow_order])[:-1]] if len(starts) else 0
-    position = out_start[flow] + (np.arange(n) - starts[flow]) if n else flow
+    position = out_start[flow] + (np.arange(n) - starts[flow])
     rows, packet_flow, packet_forward = (np.empty(n, np.int64), np.empty(n, np.int64),
                                          np.empty(n, bool))
     rank = np.empty(len(starts), np.int64)
