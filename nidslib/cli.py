@@ -1,16 +1,20 @@
-"""The ``nidslib`` command: from a packet capture to CICFlowMeter flows.
+"""The ``nidslib`` command: from a packet capture to CICFlowMeter flows, and to alerts.
 
 Chapter 9 (From packets to alerts, in preparation)::
 
     nidslib flows CAPTURE -o FLOWS.csv
+    nidslib detect CAPTURE [-m MODEL.onnx] [-o ALERTS.jsonl]
 
-reads a pcap or pcapng file (:mod:`nidslib.packets.capture`), builds flows by the original
-CICFlowMeter's rules (:mod:`nidslib.packets.flows`), computes their 77 features with the code
-the twin uses (:mod:`nidslib.packets.flowmeter`) and writes CICIDS2017's TrafficLabelling CSV
-(:mod:`nidslib.packets.flowcsv`). Progress goes to stderr while reading (one line per chunk
-of a million packets), then a one-line summary: packets, flows, seconds, packets/s. Bad
-input (a missing file, a file that is not a capture) ends with exit code 2 and a one-line
-message, no traceback.
+Both read a pcap or pcapng file (:mod:`nidslib.packets.capture`), build flows by the
+original CICFlowMeter's rules as the capture is read (:mod:`nidslib.packets.flows`) and
+compute their 77 features with the code the twin uses (:mod:`nidslib.packets.flowmeter`).
+``flows`` writes CICIDS2017's TrafficLabelling CSV (:mod:`nidslib.packets.flowcsv`);
+``detect`` scores each flow with an ONNX model (the one shipped in the package by default,
+:mod:`nidslib.serving`) and writes one JSON line per alert, to stdout when no ``-o`` is
+given. Progress goes to stderr while reading, when stderr is a terminal (one line per chunk
+of a million packets), then a one-line summary: packets, flows, alerts, seconds, packets/s.
+Bad input (a missing file, a file that is not a capture, a model without its card) ends
+with exit code 2 and a one-line message, no traceback.
 
 Example
 -------
@@ -21,13 +25,17 @@ Example
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from nidslib.packets import flowcsv, flowmeter
 from nidslib.packets.capture import CaptureFormatError, read_packets
 from nidslib.packets.flows import stream_flows
+from nidslib.serving import Detector, alerts
 
 __all__ = ["main"]
 
@@ -43,11 +51,23 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_argument("-o", "--output", type=Path, required=True, help="the CSV to write")
     flows.add_argument("--ipv6", action="store_true",
                        help="also build IPv6 flows (the 2017 tool read IPv4 only)")
+    detect = commands.add_parser(
+        "detect", help="score each flow of a capture and write alerts as JSON lines",
+        description="Build flows as 'nidslib flows' does, score them with an ONNX model and "
+                    "write one JSON line per flow whose most likely class is not benign.")
+    detect.add_argument("capture", type=Path, help="a pcap or pcapng file")
+    detect.add_argument("-m", "--model", type=Path,
+                        help="an .onnx model with its .json card beside it (default: the "
+                             "model shipped with nidslib)")
+    detect.add_argument("-o", "--output", type=Path,
+                        help="the JSON-lines file to write (default: standard output)")
+    detect.add_argument("--ipv6", action="store_true",
+                        help="also build IPv6 flows (the 2017 tool read IPv4 only)")
     return parser
 
 
-def _flows(args, say) -> str:
-    started = time.perf_counter()
+def _read_flows(args, say):
+    """The capture's flows, part by part as they finish, and the reader (for its report)."""
     if not args.capture.is_file():
         raise FileNotFoundError(f"{args.capture}: no such file")
     reader = read_packets(args.capture)
@@ -57,7 +77,21 @@ def _flows(args, say) -> str:
             yield chunk
             say(f"nidslib: {args.capture}: {reader.report.packets_read:,} packets read")
 
-    parts = stream_flows(chunks(), ipv6=args.ipv6)
+    return stream_flows(chunks(), ipv6=args.ipv6), reader
+
+
+def _left_out(reader, report) -> str:
+    left_out = {k: v for k, v in reader.report.skipped.items() if v}
+    if report is not None and report.ipv6_packets:
+        left_out["ipv6"] = report.ipv6_packets
+    if report is not None and report.one_packet_flows:
+        left_out["one-packet flows"] = report.one_packet_flows
+    return f" (left out: {', '.join(f'{k} {v:,}' for k, v in left_out.items())})" if left_out else ""
+
+
+def _flows(args, say) -> str:
+    started = time.perf_counter()
+    parts, reader = _read_flows(args, say)
     report = None
 
     def frames():
@@ -68,15 +102,36 @@ def _flows(args, say) -> str:
 
     n_flows = flowcsv.write_flows_csv(args.output, frames())
     seconds = time.perf_counter() - started
-    left_out = {k: v for k, v in reader.report.skipped.items() if v}
-    if report is not None and report.ipv6_packets:
-        left_out["ipv6"] = report.ipv6_packets
-    if report is not None and report.one_packet_flows:
-        left_out["one-packet flows"] = report.one_packet_flows
-    notes = f" (left out: {', '.join(f'{k} {v:,}' for k, v in left_out.items())})" if left_out else ""
     packets = reader.report.packets_read
     return (f"nidslib flows: {packets:,} packets, {n_flows:,} flows, {seconds:.1f} s, "
-            f"{packets / max(seconds, 1e-9):,.0f} packets/s{notes} -> {args.output}")
+            f"{packets / max(seconds, 1e-9):,.0f} packets/s{_left_out(reader, report)} "
+            f"-> {args.output}")
+
+
+def _detect(args, say) -> str:
+    started = time.perf_counter()
+    detector = Detector(args.model) if args.model else Detector.default()
+    parts, reader = _read_flows(args, say)
+    report, n_flows, n_alerts, unscored = None, 0, 0, 0
+    out = open(args.output, "w") if args.output else sys.stdout
+    try:
+        for flows in parts:
+            report = flows.report
+            scores = detector.score(flowmeter.features_from_flows(flows))
+            unscored += int(np.isnan(scores).any(axis=1).sum())
+            raised = alerts(flows, scores, detector.classes, detector.benign)
+            out.writelines(json.dumps(a) + "\n" for a in raised)
+            out.flush()
+            n_flows, n_alerts = n_flows + flows.n_flows, n_alerts + len(raised)
+    finally:
+        if args.output:
+            out.close()
+    seconds = time.perf_counter() - started
+    packets = reader.report.packets_read
+    note = f", {unscored:,} not scored (non-finite features)" if unscored else ""
+    return (f"nidslib detect: {packets:,} packets, {n_flows:,} flows, {n_alerts:,} alerts"
+            f"{note}, {seconds:.1f} s, {packets / max(seconds, 1e-9):,.0f} packets/s"
+            f"{_left_out(reader, report)} -> {args.output or 'stdout'}")
 
 
 def main(argv=None) -> int:
@@ -95,8 +150,9 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     say = (lambda line: print(line, file=sys.stderr)) if sys.stderr.isatty() else (lambda _: None)
     try:
-        summary = _flows(args, say)
-    except (CaptureFormatError, FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        summary = (_flows if args.command == "flows" else _detect)(args, say)
+    except (CaptureFormatError, FileNotFoundError, IsADirectoryError, PermissionError,
+            ValueError) as error:
         print(f"nidslib: {error}", file=sys.stderr)
         return 2
     print(summary, file=sys.stderr)
