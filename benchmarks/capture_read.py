@@ -49,7 +49,6 @@ import os
 import platform
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -115,6 +114,26 @@ def write_flood(path: Path, n: int, seed: int = 0) -> None:
 
 
 # --- one measurement, in its own process ---------------------------------------------------
+
+def benchmark_captures(packets: int | None) -> dict[str, Path]:
+    """The synthetic captures of ``packets`` packets (written when missing; none when
+    ``packets`` is None), then the genuine ones of ``$NIDSLIB_DATA/pcap``, by name."""
+    captures = {}
+    for name, writer in (("mixed", write_mixed), ("flood", write_flood)) if packets else ():
+        DATA.mkdir(exist_ok=True)
+        path = DATA / f"{name}-{packets}.pcap"
+        if not path.exists():
+            start = time.perf_counter()
+            writer(path.with_suffix(".part"), packets)
+            path.with_suffix(".part").rename(path)
+            print(f"wrote {path} ({path.stat().st_size / 2 ** 20:.0f} MiB) in "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
+        captures[f"synthetic {name}, {packets:,} packets"] = path
+    genuine = Path(os.environ.get("NIDSLIB_DATA", ROOT.parent / "shared" / "datasets")) / "pcap"
+    for path in sorted(genuine.glob("*.pcap")):
+        captures[path.name] = path
+    return captures
+
 
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
@@ -282,20 +301,7 @@ def main() -> None:
         print(json.dumps(measure(args.measure[0], args.measure[1], args.limit)))
         return
 
-    DATA.mkdir(exist_ok=True)
-    captures = {}
-    for name, writer in (("mixed", write_mixed), ("flood", write_flood)):
-        path = DATA / f"{name}-{args.packets}.pcap"
-        if not path.exists():
-            start = time.perf_counter()
-            writer(path.with_suffix(".part"), args.packets)
-            path.with_suffix(".part").rename(path)
-            print(f"wrote {path} ({path.stat().st_size / 2 ** 20:.0f} MiB) in "
-                  f"{time.perf_counter() - start:.0f} s", flush=True)
-        captures[f"synthetic {name}, {args.packets:,} packets"] = path
-    genuine = Path(os.environ.get("NIDSLIB_DATA", ROOT.parent / "shared" / "datasets")) / "pcap"
-    for path in sorted(genuine.glob("*.pcap")):
-        captures[path.name] = path
+    captures = benchmark_captures(args.packets)
     tools = ["nidslib"] + [t for t in ("dpkt", "scapy") if available(t, args.site)]
     missing = {"dpkt", "scapy"} - set(tools)
     if missing:

@@ -154,19 +154,7 @@ def main() -> None:
         print(json.dumps(measure(args.measure[0], args.measure[1], args.limit)))
         return
 
-    captures = {}
-    if not args.skip_synthetic:
-        capture_read.DATA.mkdir(exist_ok=True)
-        for name, writer in (("mixed", capture_read.write_mixed),
-                             ("flood", capture_read.write_flood)):
-            path = capture_read.DATA / f"{name}-{args.packets}.pcap"
-            if not path.exists():
-                writer(path.with_suffix(".part"), args.packets)
-                path.with_suffix(".part").rename(path)
-            captures[f"synthetic {name}, {args.packets:,} packets"] = path
-    genuine = Path(os.environ.get("NIDSLIB_DATA", ROOT.parent / "shared" / "datasets")) / "pcap"
-    for path in sorted(genuine.glob("*.pcap")):
-        captures[path.name] = path
+    captures = capture_read.benchmark_captures(None if args.skip_synthetic else args.packets)
 
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
     today = datetime.date.today().isoformat()
