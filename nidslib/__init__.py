@@ -9,7 +9,9 @@ The folders follow the path the data takes through the book:
   (NSL-KDD and KDD Cup 99, chapter 8);
 - ``packets/``: where packets enter (chapter 9). ``capture`` reads pcap and pcapng files
   (``records`` finds their records, ``decode`` their headers, into a ``table``),
-  ``capture_write`` writes them, ``flowmeter`` turns packets into CICFlowMeter's features;
+  ``capture_write`` writes them, ``flows`` (with ``assembly``) groups packets into flows by
+  the original CICFlowMeter's rules, ``flowmeter`` computes their features, ``flowcsv``
+  writes them as CICIDS2017's CSV;
 - ``twin/``: the offline stand-in for CICIDS2017. ``traffic`` (the flow types),
   ``simulation`` (the week written as CSV files, features from ``packets.flowmeter``) and
   ``fidelity`` (how close it is to genuine rows);
@@ -21,7 +23,10 @@ The folders follow the path the data takes through the book:
   ``distillation``, ``export`` and ``deployment`` (chapter 7); and, for every chapter,
   ``evaluation`` (the per-class report), ``results`` (the table across chapters),
   ``uncertainty`` (bootstrap intervals), ``palette`` and ``plots`` (figures) and
-  ``reproducibility`` (the seed setting and the chapters' checked claims).
+  ``reproducibility`` (the seed setting and the chapters' checked claims);
+- last, where the book's detectors meet packets (chapter 9): ``serving`` (an exported model
+  scores flows, alerts as JSON lines; the default model is in ``shipped/``) and ``cli`` (the
+  ``nidslib flows`` and ``nidslib detect`` commands).
 
 Importing the package has one side effect, here: TensorFlow's C++ log lines are silenced
 (``TF_CPP_MIN_LOG_LEVEL=3`` unless already set), which must happen before TensorFlow is
