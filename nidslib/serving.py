@@ -49,7 +49,8 @@ class Detector:
     FileNotFoundError
         When the model or its card is missing.
     ValueError
-        When the card lacks ``classes`` or ``features``.
+        When the card lacks ``classes`` or ``features``, or onnxruntime cannot load the
+        model.
     """
 
     def __init__(self, path):
@@ -70,8 +71,12 @@ class Detector:
         self.benign = self.card.get("benign", "Benign")
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(self.path), options,
-                                                    providers=["CPUExecutionProvider"])
+        try:
+            self.session = onnxruntime.InferenceSession(str(self.path), options,
+                                                        providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime's own error types: say what failed, once
+            raise ValueError(f"{self.path}: not a model onnxruntime can load "
+                             f"({type(error).__name__}: {str(error)[:200]})") from None
         self.input_name = self.session.get_inputs()[0].name
 
     @classmethod

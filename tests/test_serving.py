@@ -74,3 +74,7 @@ def test_detect_writes_json_lines_and_fails_cleanly(tmp_path, capsys):
     assert cli.main(["detect", str(capture), "-m", str(tmp_path / "lonely.onnx")]) == 2
     error = capsys.readouterr().err
     assert "lonely.json" in error and "Traceback" not in error
+    (tmp_path / "lonely.json").write_text(json.dumps({"classes": ["Benign"], "features": []}))
+    assert cli.main(["detect", str(capture), "-m", str(tmp_path / "lonely.onnx")]) == 2
+    error = capsys.readouterr().err
+    assert "not a model onnxruntime can load" in error and len(error.splitlines()) == 1
