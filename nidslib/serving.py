@@ -152,12 +152,9 @@ def alerts(flows, scores: np.ndarray, classes, benign: str = "Benign") -> list[d
     raised = np.flatnonzero(scored & (best != list(classes).index(benign)))
     if not len(raised):
         return []
-    starts = np.searchsorted(flows.flow, np.arange(flows.n_flows))
-    ends = np.r_[starts[1:], len(flows.flow)] - 1
-    time = flows.packets.time_us
     src, dst = format_addresses(flows.src[raised]), format_addresses(flows.dst[raised])
     ids = flows.flow_id()
-    first, last = _iso(time[starts[raised]]), _iso(time[ends[raised]])
+    first, last = _iso(flows.start_us()[raised]), _iso(flows.end_us()[raised])
     benign_column = list(classes).index(benign)
     return [{"flow_start": first[i], "flow_end": last[i], "src_ip": src[i],
              "src_port": int(flows.src_port[f]), "dst_ip": dst[i],

@@ -50,6 +50,7 @@ def test_the_first_fin_ends_the_flow_unless_it_is_the_first_packet(tmp_path):
     assert flows.packet_count().tolist() == [3, 3]
     assert flows.closed_by_fin.tolist() == [True, False]
     assert format_addresses(flows.src) == [C, C] and f["flow_duration"].tolist() == [2.0, 2.0]
+    assert (flows.start_us() - T0).tolist() == [0, 3] and (flows.end_us() - T0).tolist() == [2, 5]
 
 
 def test_the_flow_timeout_counts_from_the_first_packet_and_keeps_the_source(tmp_path):

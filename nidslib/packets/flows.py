@@ -174,6 +174,17 @@ class Flows:
         """
         return self.packets.time_us[_starts(self.flow, self.n_flows)]
 
+    def end_us(self) -> np.ndarray:
+        """Each flow's last packet time (the last in file order), microseconds since the
+        epoch.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        return self.packets.time_us[np.r_[_starts(self.flow, self.n_flows)[1:],
+                                          len(self.flow)] - 1]
+
     def flow_id(self) -> list[str]:
         """CICFlowMeter's Flow ID: ``low-high-lowPort-highPort-protocol`` (rule 7.4).
 
