@@ -34,7 +34,7 @@ import numpy as np
 
 from nidslib.packets import flowcsv, flowmeter
 from nidslib.packets.capture import CaptureFormatError, read_packets
-from nidslib.packets.flows import stream_flows
+from nidslib.packets.flows import FlowReport, stream_flows
 from nidslib.serving import Detector, alerts
 
 __all__ = ["main"]
@@ -67,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read_flows(args, say):
-    """The capture's flows, part by part as they finish, and the reader (for its report)."""
+    """The capture's flows, part by part as they finish, the reader and the flow report
+    (for what was left out)."""
     if not args.capture.is_file():
         raise FileNotFoundError(f"{args.capture}: no such file")
     reader = read_packets(args.capture)
@@ -77,27 +78,25 @@ def _read_flows(args, say):
             yield chunk
             say(f"nidslib: {args.capture}: {reader.report.packets_read:,} packets read")
 
-    return stream_flows(chunks(), ipv6=args.ipv6), reader
+    report = FlowReport()  # counts what is left out, even if no flow comes out
+    return stream_flows(chunks(), ipv6=args.ipv6, report=report), reader, report
 
 
 def _left_out(reader, report) -> str:
     left_out = {k: v for k, v in reader.report.skipped.items() if v}
-    if report is not None and report.ipv6_packets:
+    if report.ipv6_packets:
         left_out["ipv6"] = report.ipv6_packets
-    if report is not None and report.one_packet_flows:
+    if report.one_packet_flows:
         left_out["one-packet flows"] = report.one_packet_flows
     return f" (left out: {', '.join(f'{k} {v:,}' for k, v in left_out.items())})" if left_out else ""
 
 
 def _flows(args, say) -> str:
     started = time.perf_counter()
-    parts, reader = _read_flows(args, say)
-    report = None
+    parts, reader, report = _read_flows(args, say)
 
     def frames():
-        nonlocal report
         for flows in parts:
-            report = flows.report
             yield flowcsv.flows_frame(flows, flowmeter.features_from_flows(flows))
 
     n_flows = flowcsv.write_flows_csv(args.output, frames())
@@ -111,12 +110,11 @@ def _flows(args, say) -> str:
 def _detect(args, say) -> str:
     started = time.perf_counter()
     detector = Detector(args.model) if args.model else Detector.default()
-    parts, reader = _read_flows(args, say)
-    report, n_flows, n_alerts, unscored = None, 0, 0, 0
+    parts, reader, report = _read_flows(args, say)
+    n_flows, n_alerts, unscored = 0, 0, 0
     out = open(args.output, "w") if args.output else sys.stdout
     try:
         for flows in parts:
-            report = flows.report
             scores = detector.score(flowmeter.features_from_flows(flows))
             unscored += int(np.isnan(scores).any(axis=1).sum())
             raised = alerts(flows, scores, detector.classes, detector.benign)

@@ -141,6 +141,9 @@ def test_cli_writes_a_file_the_book_reads_and_fails_cleanly(tmp_path, capsys):
     table = rawcsv.read_cicids2017_csv(output, format="TrafficLabelling")
     assert np.isnan(table["Flow Bytes/s"][0]) and np.isinf(table[" Flow Packets/s"][0])
     capsys.readouterr()
+    write_pcap(capture, [tcp(0, flags=SYN), Packet(T0 + 1, C, S, 6, 40001, 443, tcp_flags=SYN)])
+    assert cli.main(["flows", str(capture), "-o", str(output)]) == 0  # two lone SYNs
+    assert "0 flows" in (err := capsys.readouterr().err) and "one-packet flows 2" in err
     (tmp_path / "text.pcap").write_text("not a capture")
     assert cli.main(["flows", str(tmp_path / "text.pcap"), "-o", str(output)]) == 2
     assert cli.main(["flows", str(tmp_path / "missing.pcap"), "-o", str(output)]) == 2

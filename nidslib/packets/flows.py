@@ -259,7 +259,8 @@ def build_flows(table: PacketTable, *, flow_timeout_us: int = FLOW_TIMEOUT_US,
     return Flows(**materialize(plan, several, table, window, number, held), report=report)
 
 
-def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool = False):
+def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool = False,
+                 report: FlowReport | None = None):
     """Flows of a capture read in chunks, yielded as they finish: memory holds the packets
     of the flows still open, not the capture.
 
@@ -278,6 +279,9 @@ def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool =
         As in :func:`build_flows`.
     ipv6 : bool, default False
         As in :func:`build_flows`.
+    report : FlowReport, optional
+        Where to count what was left out; pass one to read the counts even when no flow
+        is yielded (a capture of one-packet flows only).
 
     Yields
     ------
@@ -291,7 +295,7 @@ def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool =
         If ``flow_timeout_us`` is not positive.
     """
     _check_timeout(flow_timeout_us)
-    report = FlowReport()
+    report = FlowReport() if report is None else report
     held = None  # the open flows' packets: table, window, packet numbers, identities
     seen = 0
     for chunk in chunks:
