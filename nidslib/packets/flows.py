@@ -33,8 +33,10 @@ of flows still open at the end of the capture (a Java ``HashMap``'s, effectively
 here finished flows come first in the order they finished, then open flows in the order they
 started.
 
-Why hand-written: no library implements these rules (NFStream and the Python
-``cicflowmeter`` port build flows their own way, see ``benchmarks/README.md``). Grouping
+Why hand-written: the library a reader would reach for, NFStream, builds flows by its own
+rules (no FIN rule, one-packet flows kept: on a spoofed SYN flood it writes a flow per
+packet), and the Python ``cicflowmeter`` port wrote no rows for the genuine captures here
+(``benchmarks/README.md``, "From captures to flows"). Grouping
 and the FIN rule are vectorised; only key groups where a flow outlives the timeout are
 walked packet by packet in Python.
 
