@@ -57,7 +57,7 @@ def build_lstm_autoencoder(window: int, n_features: int, *, units=(64, 32),
 
     Chapter 6 (LSTM autoencoder), section "The autoencoder". The defaults (LSTM 64 ->
     RepeatVector -> LSTM 32 -> TimeDistributed Dense, MSE loss, Adam) are the architecture
-    of the LSTM-autoencoder report that chapter 6 compares against. Input: (batch, ``window``,
+    chapter 6 teaches. Input: (batch, ``window``,
     ``n_features``) raw features, scaled inside (:func:`nidslib.models.fit_scaling` gives
     ``scaling``); output: the reconstruction of the *scaled* window, same shape. ``units``
     lists the LSTM sizes, the first half (rounded up) in the encoder, the rest in the

@@ -3,9 +3,9 @@
 Chapter 6 (LSTM autoencoder). A score becomes an alert through a threshold chosen on the
 **validation** split (evaluation rule 5 of the introduction), by one of three rules the
 chapter compares: a target false-positive rate on benign validation windows
-(:func:`threshold_for_fpr`), the best F1 on validation (:func:`threshold_best_f1`), or the
-fixed value of the LSTM-autoencoder report that chapter 6 compares against
-(:data:`FIXED_THRESHOLD`). A window is flagged when its score is **strictly above** the
+(:func:`threshold_for_fpr`), the best F1 on validation (:func:`threshold_best_f1`), or a
+fixed value chosen without looking at the data (:data:`FIXED_THRESHOLD`), to show what such a
+number means. A window is flagged when its score is **strictly above** the
 threshold. Chapter 8 (reality check) applies the same rules to NSL-KDD.
 
 :class:`TwoStageDetector` puts the autoencoder (:mod:`nidslib.anomaly`) in front of a
@@ -32,7 +32,7 @@ from sklearn.metrics import precision_recall_curve
 
 __all__ = ["FIXED_THRESHOLD", "TwoStageDetector", "threshold_best_f1", "threshold_for_fpr"]
 
-FIXED_THRESHOLD = 0.1  # chapter 6's comparison report: one number, whatever the data and scaling
+FIXED_THRESHOLD = 0.1  # chapter 6's hard-coded threshold: one number, whatever the data and scaling
 
 
 def _scores_1d(values, argument: str) -> np.ndarray:

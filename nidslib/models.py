@@ -1,8 +1,8 @@
 """The book's Keras models: DNN, 1-D CNN, LSTM and CNN-LSTM, built with the functional API.
 
 Every builder returns a compiled :class:`keras.Model` with a name, as defaults the
-architecture of the published model its chapter compares against, and every size a
-parameter. The models take **raw flow features** and scale them themselves, in two layers at
+architecture its chapter teaches (the common shape of the published models of its kind), and
+every size a parameter. The models take **raw flow features** and scale them themselves, in two layers at
 the bottom of the network (:func:`nidslib.layers.scaled_inputs`):
 
 1. :class:`~nidslib.layers.SignedLog1p`, ``sign(x) * log(1 + |x|)``: flow features span ten
@@ -263,7 +263,7 @@ def build_lstm(window: int, n_features: int, n_classes: int, *, units=(64, 32),
     """A stacked LSTM across the flows of a window.
 
     Chapter 4 (LSTM), section "The LSTM". The defaults (LSTM 64 -> LSTM 32, dropout 0.2)
-    are the architecture of the published LSTM that chapter 4 reproduces. One ``LSTM``
+    are the architecture chapter 4 teaches. One ``LSTM``
     layer per entry of ``units`` (all but the last return sequences), each followed by
     ``Dropout(dropout)``, then the output. Input: (batch, ``window``, ``n_features``) raw
     features of consecutive flows (:func:`nidslib.sequences.make_windows`).

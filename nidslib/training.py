@@ -143,9 +143,9 @@ def fit(model: keras.Model, train, val, *, epochs: int = 50, patience: int = 10,
 
     Chapter 3 (CNN), section "Training". Training stops once ``monitor`` (on the
     validation split; never the test split) has not improved by ``min_delta`` for
-    ``patience`` epochs (10, the patience of the published models chapters 3 and 4
-    reproduce), at most after ``epochs``, and the weights of the best epoch are restored,
-    even when the run never stopped early. Call :func:`set_seed` before building the model
+    ``patience`` epochs (10 by default; the chapters' small profile uses fewer), at most
+    after ``epochs``, and the weights of the best epoch are restored, even when the run
+    never stopped early. Call :func:`set_seed` before building the model
     for a repeatable run. The model's ``steps_per_execution`` (set when compiled, 32 in
     :mod:`nidslib.models`) is what makes small batches fast on a CPU.
 
