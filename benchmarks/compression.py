@@ -2,7 +2,7 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python benchmarks/compression.py      # writes benchmarks/results/compression.csv
+    .venv/bin/python benchmarks/compression.py      # writes nidslib/recorded/compression.csv
     .venv/bin/python benchmarks/compression.py --single-calls 200 --repeats 3 --out /tmp/c.csv
 
 It builds the variants as chapter 7 builds them (same data, seeds and settings: the teacher
@@ -26,14 +26,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nidslib import (cleaning, compression, deployment, distillation, export, models, splits,
-                     training)
+from nidslib import (cleaning, compression, deployment, distillation, export, models,
+                     reproducibility, splits, training)
 
 export.use_one_core()
 
 import keras  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "compression.csv"
+RESULTS = reproducibility.RECORDED / "compression.csv"  # chapter 7 plots it
 BOUNDS = {"float32": (0.999, 1e-4), "float16": (0.995, 0.02), "dynamic": (0.98, 0.15),
           "int8": (0.98, 0.25)}
 

@@ -16,8 +16,8 @@ the headline numbers beside the small profile's seed-0 run of ``seed_sweep.py``:
     .venv/bin/python benchmarks/full_profile.py --chapters 04_lstm   # one (1 and 2 cached)
     .venv/bin/python benchmarks/full_profile.py --summarise  # only the Markdown table
 
-Writes ``results/full_profile_values.csv`` (every glued number), ``results/
-full_profile_claims.jsonl`` (the claims, with what was measured; several are stated for the
+Writes ``nidslib/recorded/full_profile_values.csv`` (every glued number; in the package,
+since the chapters quote it), ``benchmarks/results/full_profile_claims.jsonl`` (the claims, with what was measured; several are stated for the
 small profile only), each after every chapter, and prints the table recorded in
 ``benchmarks/README.md`` ("The full profile"). Chapters 3 to 6 quote the recorded values
 (:func:`nidslib.reproducibility.recorded_value`): after re-recording, re-execute them.
@@ -32,11 +32,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from nidslib import reproducibility
+
 sys.path.insert(0, str(Path(__file__).parent))
 import seed_sweep  # noqa: E402  (its executor: one definition of how a chapter is run)
 
 ROOT = seed_sweep.ROOT
-VALUES = seed_sweep.RESULTS / "full_profile_values.csv"
+VALUES = reproducibility.FULL_PROFILE_VALUES  # in the package: chapters 3-6 quote it
 CLAIMS = seed_sweep.RESULTS / "full_profile_claims.jsonl"
 SMALL = ["01_data_cleaning", "02_balancing"]  # executed in the small profile, first
 CHAPTERS = ["03_cnn", "04_lstm", "05_cnn_lstm", "06_lstm_autoencoder"]

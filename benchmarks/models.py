@@ -2,7 +2,7 @@
 
 Usage (from the repository root):
 
-    .venv/bin/python benchmarks/models.py            # writes benchmarks/results/models.csv
+    .venv/bin/python benchmarks/models.py            # writes nidslib/recorded/models.csv
     .venv/bin/python benchmarks/models.py --epochs 5 --out /tmp/models.csv
 
 Each model is built as its chapter builds it and trained on the chapters' training rows (the
@@ -28,14 +28,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nidslib import balancing, cleaning, models, sequences, splits, training, weighting
+from nidslib import (balancing, cleaning, models, reproducibility, sequences, splits, training,
+                     weighting)
 
 import keras  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "models.csv"
+RESULTS = reproducibility.RECORDED / "models.csv"  # chapter 5 plots it
 
 
 class EpochTimer(keras.callbacks.Callback):

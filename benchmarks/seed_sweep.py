@@ -20,7 +20,7 @@ Usage (about 10 minutes per configuration on a 2-core CPU)::
 Writes ``benchmarks/results/seed_sweep_claims.jsonl`` (every claim of every run; a run's old
 records are replaced), ``benchmarks/results/seed_sweep.csv`` (one row per claim: runs, runs
 held, and the measured values of the runs where it failed) and
-``benchmarks/results/seed_sweep_values.csv`` (every number a chapter glues into its prose, per
+``nidslib/recorded/seed_sweep_values.csv`` (every number a chapter glues into its prose, per
 run, and its spread: what the chapters quote when they state how much a number moves with
 the seed and the machine; :func:`nidslib.reproducibility.recorded_spread` reads it).
 """
@@ -39,11 +39,13 @@ import nbformat
 import pandas as pd
 from nbclient import NotebookClient
 
+from nidslib import reproducibility
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 LOG = RESULTS / "seed_sweep_claims.jsonl"
 TABLE = RESULTS / "seed_sweep.csv"
-VALUES = RESULTS / "seed_sweep_values.csv"  # nidslib.reproducibility.SWEEP_VALUES
+VALUES = reproducibility.SWEEP_VALUES  # in the package: the chapters quote it
 SHARED = ROOT.parent / "shared" / "datasets"
 
 

@@ -21,7 +21,7 @@ Every (size, recipe) runs in a fresh Python process, which runs the recipe once 
 rows to warm up, then times ``fit_resample`` alone (loading and scaling excluded) and reports
 the peak memory that ``tracemalloc`` saw during it (NumPy reports its arrays to
 ``tracemalloc``, so this is the extra memory the recipe needs, output included) and the
-rows it returns. Writes ``benchmarks/results/smote_scaling.csv`` (rows of recipes and sizes
+rows it returns. Writes ``nidslib/recorded/smote_scaling.csv`` (rows of recipes and sizes
 not measured in this run are kept). Timings vary by about 50 % with the machine's load; the
 rows and the memory do not.
 """
@@ -39,7 +39,8 @@ import sys
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from nidslib.reproducibility import RECORDED
+
 RECIPES = {  # make_pipeline keywords of each recipe (None: class weights, no sampler)
     "smote": {"balance": "smote", "ratio": 1.0},
     "smote_0.1": {"balance": "smote", "ratio": 0.1},
@@ -121,7 +122,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", type=Path, default=RESULTS / "smote_scaling.csv")
+    parser.add_argument("--output", type=Path, default=RECORDED / "smote_scaling.csv")
     parser.add_argument("--one", nargs=2, metavar=("ROWS", "RECIPE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:  # a child process: one measurement, as JSON on stdout

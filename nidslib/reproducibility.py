@@ -48,7 +48,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["FULL_PROFILE_VALUES", "RESULTS", "SEED", "SWEEP_VALUES", "claim", "claims_mode",
+__all__ = ["FULL_PROFILE_VALUES", "RECORDED", "SEED", "SWEEP_VALUES", "claim", "claims_mode",
            "claims_report", "claims_summary", "recorded_spread", "recorded_value", "spread_table"]
 
 
@@ -226,13 +226,15 @@ def claims_summary() -> None:
         print(f"- {row.claim}" + (f" (measured: {row.measured})" if row.measured else ""))
 
 
-#: The repository's recorded benchmark results (``benchmarks/results``), which chapters plot.
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+#: The benchmark results that chapters plot or quote, shipped inside the package so that an
+#: installed ``nidslib`` (Colab, Binder) has them too; ``nidslib/recorded/README.md`` says
+#: which benchmark writes each file.
+RECORDED = Path(__file__).resolve().parent / "recorded"
 #: Every number the chapters glue, per run of ``benchmarks/seed_sweep.py``.
-SWEEP_VALUES = RESULTS / "seed_sweep_values.csv"
+SWEEP_VALUES = RECORDED / "seed_sweep_values.csv"
 #: Every number chapters 3-6 glue in their one recorded full-profile run
 #: (``benchmarks/full_profile.py``: every benign training flow, up to 100 epochs).
-FULL_PROFILE_VALUES = RESULTS / "full_profile_values.csv"
+FULL_PROFILE_VALUES = RECORDED / "full_profile_values.csv"
 
 
 def recorded_value(chapter: str, name: str, path=FULL_PROFILE_VALUES) -> float:
@@ -284,7 +286,7 @@ def recorded_spread(chapter: str, name: str, path=SWEEP_VALUES) -> dict:
     name : str
         The glue name of the number.
     path : path-like
-        The recorded values (default: the repository's ``benchmarks/results`` file).
+        The recorded values (default: the package's ``recorded/seed_sweep_values.csv``).
 
     Returns
     -------
