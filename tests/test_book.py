@@ -1,0 +1,82 @@
+"""The book as a whole: its citations resolve, its Colab cell installs from the one repository
+address, and the chapters read only files that the installed package carries."""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from nidslib import reproducibility
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+sys.path.insert(0, str(ROOT / "tools"))
+import bootstrap_cell  # noqa: E402
+
+
+def cells(path: Path, kind: str) -> list[str]:
+    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+            if c["cell_type"] == kind]
+
+
+def prose() -> dict[str, str]:
+    """Every page's Markdown: the chapters' Markdown cells and the book's .md pages."""
+    pages = {path.name: "\n".join(cells(path, "markdown")) for path in CHAPTERS}
+    pages.update({name: (ROOT / name).read_text() for name in ("intro.md", "bibliography.md")})
+    return pages
+
+
+def bib_keys() -> set[str]:
+    return set(re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(), re.M))
+
+
+def cited_keys() -> dict[str, set[str]]:
+    """{page: keys} of every {cite}, {cite:t}, {cite:p} role."""
+    return {page: {key.strip() for keys in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text)
+                   for key in keys.split(",")}
+            for page, text in prose().items()}
+
+
+def test_every_citation_has_an_entry_and_every_entry_is_cited():
+    cited = set().union(*cited_keys().values())
+    assert len(cited) >= 15
+    assert cited <= bib_keys(), f"cited but not in references.bib: {sorted(cited - bib_keys())}"
+    assert bib_keys() <= cited, f"in references.bib but cited nowhere: {sorted(bib_keys() - cited)}"
+
+
+@pytest.mark.parametrize("phrase", ["seed paper", "seed report", "the seed's", "BOOK rule",
+                                    "review this book builds on", "the review's"])
+def test_no_source_the_reader_cannot_look_up(phrase):
+    found = [page for page, text in prose().items() if phrase.lower() in text.lower()]
+    assert not found, f"{phrase!r} names no reference a reader can follow, in {found}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_bootstrap_cell_installs_from_the_configured_repository(path):
+    first = json.loads(path.read_text())["cells"][0]
+    expected = bootstrap_cell.bootstrap_source(bootstrap_cell.repository_url())
+    assert "".join(first["source"]) == expected and first["metadata"].get("tags") == [
+        "remove-cell"], f"{path.name}: first cell is not the bootstrap cell; run tools/bootstrap_cell.py"
+
+
+def test_the_repository_address_is_written_once():
+    url = bootstrap_cell.repository_url()
+    files = [p for p in ROOT.glob("*") if p.is_file() and p.suffix in {".md", ".toml", ".yml"}]
+    files += [p for p in (ROOT / "nidslib").rglob("*.py")]
+    assert [p.name for p in files if url in p.read_text()] == ["_config.yml"]
+
+
+def test_recorded_results_the_chapters_read_ship_with_the_package():
+    read = {name for path in CHAPTERS for code in cells(path, "code")
+            for name in re.findall(r'reproducibility\.RECORDED / "([^"]+)"', code)}
+    read |= {reproducibility.SWEEP_VALUES.name, reproducibility.FULL_PROFILE_VALUES.name}
+    assert len(read) >= 5
+    missing = [name for name in read if not (reproducibility.RECORDED / name).is_file()]
+    assert not missing, f"chapters read {missing}, absent from {reproducibility.RECORDED}"
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '"recorded/*.csv"' in pyproject, "pyproject.toml's package-data must ship recorded/*.csv"
+    for path in CHAPTERS:
+        for code in cells(path, "code"):
+            assert "benchmarks/results" not in code, f"{path.name} reads a file outside the package"
