@@ -28,17 +28,24 @@ __all__ = ["DOWNLOADS", "cache_dir", "data_home", "fetch", "library_digest"]
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # nidslib/
 _REPO = _PACKAGE.parent
+# Where relative settings and the default folders live: the repository root in a checkout;
+# in an installed package (pip, Colab) the user's cache folder, never site-packages.
+_ROOT = _REPO if (_REPO / "pyproject.toml").is_file() else Path(pooch.os_cache("nidslib"))
 
 
 def _from_repo(value: str) -> Path:
     """Relative settings are taken from the repository root, so notebooks executed in
-    ``chapters/`` find the same folder as CI and the Makefile, which run at the root."""
+    ``chapters/`` find the same folder as CI and the Makefile, which run at the root (from
+    the user's cache folder in an installed package)."""
     path = Path(value).expanduser()
-    return path if path.is_absolute() else _REPO / path
+    return path if path.is_absolute() else _ROOT / path
 
 
 def data_home() -> Path:
     """The folder of the real datasets: ``$NIDSLIB_DATA``, else ``<repo>/data``.
+
+    In an installed package, which has no repository, the default is ``data`` in the user's
+    cache folder (``pooch.os_cache("nidslib")``, e.g. ``~/.cache/nidslib/data`` on Linux).
 
     Its layout follows the publishers' archives: ``cicids2017/MachineLearningCVE/*.csv``,
     ``cicids2017/TrafficLabelling/*.csv``, ``cse-cic-ids2018/*.csv``, ``nsl-kdd/``,
@@ -128,7 +135,8 @@ def fetch(name: str) -> Path:
 def cache_dir() -> Path:
     """The folder for generated files (the twin's CSVs, saved splits), created on demand.
 
-    ``$NIDSLIB_CACHE``, else ``<repo>/data/cache``; never inside a read-only data home.
+    ``$NIDSLIB_CACHE``, else ``<repo>/data/cache`` (in an installed package,
+    ``data/cache`` in the user's cache folder); never inside a read-only data home.
 
     Returns
     -------
