@@ -2,7 +2,8 @@
 #   make book   execute every chapter (through Jupyter Book's cache) and build the HTML
 #   make test   run the unit tests, re-execute every chapter under nbval (twice: as this
 #               machine runs it, then as another machine with another seed), run chapters
-#               1-7 on a week of genuine CICIDS2017 rows, build the HTML
+#               1-7 on a week of genuine CICIDS2017 rows, install the package in a fresh
+#               environment as Colab does and run chapters 1 and 3 there, build the HTML
 # Both create .venv from requirements.txt first if it is missing or out of date.
 
 PYTHON ?= python3.11
