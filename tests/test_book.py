@@ -80,3 +80,15 @@ def test_recorded_results_the_chapters_read_ship_with_the_package():
     for path in CHAPTERS:
         for code in cells(path, "code"):
             assert "benchmarks/results" not in code, f"{path.name} reads a file outside the package"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_exercise_answers_fold_with_their_code(path):
+    """After "## Exercises", a code cell shows nothing until the reader opens it: its output
+    would give the answer away (``hide-input`` folds only the code)."""
+    notebook = json.loads(path.read_text())["cells"]
+    start = next(i for i, c in enumerate(notebook) if c["cell_type"] == "markdown"
+                 and "## Exercises" in "".join(c["source"]))
+    shown = [i for i, c in enumerate(notebook[start:], start) if c["cell_type"] == "code"
+             and not {"hide-cell", "remove-input", "remove-cell"} & set(c["metadata"].get("tags", []))]
+    assert not shown, f"{path.name}: exercise cells {shown} show their output unfolded"
