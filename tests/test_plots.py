@@ -143,3 +143,30 @@ def test_model_comparison(tmp_path):
     table.add("CNN", {"macro_f1": 0.5}, split="validation")
     with pytest.raises(ValueError, match="splits"):
         plots.plot_model_comparison(table)
+
+
+def test_plot_architecture_draws_every_layer_with_its_shape():
+    from nidslib import diagrams, models
+
+    model = models.build_cnn(12, 4, scaling={"mean": [0.0] * 12, "variance": [1.0] * 12})
+    ax = diagrams.plot_architecture(model)
+    texts = [t.get_text() for t in ax.texts]
+    assert len(ax.patches) == len(model.layers)
+    assert "Conv1D 16, 3, relu  conv_1" in texts and "(12, 16)" in texts
+    scaling = [p for p, layer in zip(ax.patches, model.layers)
+               if type(layer).__name__ in diagrams.SCALING_LAYERS]
+    assert len(scaling) == 2 and len({p.get_facecolor() for p in scaling}) == 1
+    assert ax.get_title() == f"cnn: {model.count_params():,} parameters"
+    plt.close("all")
+
+
+def test_plot_windows_labels_each_window_by_its_last_flow_and_by_any():
+    from nidslib import diagrams
+
+    flags = [False] * 6 + [True] * 2 + [False] * 4
+    ax = diagrams.plot_windows(flags, 4, show=4)
+    labels = [t.get_text() for t in ax.texts if t.get_text().startswith("last")]
+    # the first window (3 padded), the attack's first flow, the first benign flow after it, the end
+    assert labels == ["last: benign · any: benign · 3 padded", "last: attack · any: attack",
+                      "last: benign · any: attack", "last: benign · any: benign"]
+    plt.close("all")
