@@ -48,8 +48,9 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["FULL_PROFILE_VALUES", "RECORDED", "SEED", "SWEEP_VALUES", "claim", "claims_mode",
-           "claims_report", "claims_summary", "recorded_spread", "recorded_value", "spread_table"]
+__all__ = ["FULL_PROFILE_VALUES", "GLUED", "RECORDED", "SEED", "SWEEP_VALUES", "claim",
+           "claims_mode", "claims_report", "claims_summary", "glue", "recorded_spread",
+           "recorded_value", "show_glued", "spread_table"]
 
 
 def _seed_from_environment() -> int:
@@ -197,6 +198,63 @@ def claims_report() -> pd.DataFrame:
              "measured": "; ".join(f"{k} = {v}" for k, v in c["measured"].items())}
             for c in _CLAIMS]
     return pd.DataFrame(rows, columns=["claim", "holds", "measured"])
+
+
+#: Every value this kernel glued into the prose, by name (what :func:`show_glued` prints).
+GLUED: dict = {}
+
+
+def glue(name: str, value) -> None:
+    """Put ``value`` into the chapter's prose, where it cites ``{glue:text}`name```.
+
+    Stores it with :func:`myst_nb.glue` (not displayed), from which Jupyter Book fills in the
+    prose, and keeps it in :data:`GLUED` for :func:`show_glued`, which prints it where plain
+    Jupyter or Colab leaves the role as it is written. Every chapter glues its numbers
+    through this; the convention is in ``chapters/CONVENTIONS.md``.
+
+    Parameters
+    ----------
+    name : str
+        The name the prose cites.
+    value : object
+        A number or a string.
+    """
+    from myst_nb import glue as myst_glue  # the [book] extra; only a notebook needs it
+
+    GLUED[name] = value
+    myst_glue(name, value, display=False)
+
+
+def show_glued(*roles: str) -> None:
+    """Print the glued values that the Markdown cell above cites, formatted as it formats them.
+
+    Jupyter Book replaces each ``{glue:text}`name:format``` with its value and removes the
+    cell that calls this (tag ``remove-cell``); in plain Jupyter and Colab the roles stay as
+    written and this cell's output gives their values. ``tools/glue_cells.py`` writes one such
+    cell after every Markdown cell with glue roles.
+
+    Parameters
+    ----------
+    *roles : str
+        ``"name"`` or ``"name:format"``, as in the roles.
+
+    Examples
+    --------
+    >>> GLUED.update(share=12.345, family="DoS")
+    >>> show_glued("share:.1f", "family")
+    share = 12.3 · family = DoS
+    """
+    shown = []
+    for role in roles:
+        name, _, spec = role.partition(":")
+        if name not in GLUED:
+            shown.append(f"{name} = (computed further down)")
+            continue
+        try:
+            shown.append(f"{name} = {format(GLUED[name], spec)}")
+        except (TypeError, ValueError):  # e.g. a NaN of a skipped section with a "," format
+            shown.append(f"{name} = {GLUED[name]}")
+    print(" · ".join(shown))
 
 
 def claims_summary() -> None:

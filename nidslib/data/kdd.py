@@ -379,10 +379,10 @@ def skip_remaining_cells(reason: str, notebook=None) -> None:
         raise RuntimeError(reason)
     print(f"Skipping the rest of this chapter: {reason}")
     if notebook is not None:
-        from myst_nb import glue  # only a notebook being executed needs it
+        from nidslib.reproducibility import glue
 
         for key in prose_glue_keys(notebook):
-            glue(key, float("nan"), display=False)
+            glue(key, float("nan"))
     shell.input_transformers_cleanup.append(_skip_cell)
 
 
