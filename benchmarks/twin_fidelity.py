@@ -14,12 +14,12 @@ small profile (seed 0) as simulated, before it is written to CSV. Per genuine cl
   every flow, seed 0) labels the genuine rows; the share it gets right, exactly or within
   the family (XSS called web brute force counts for the family).
 
-Writes ``benchmarks/results/twin_fidelity.csv`` and prints the table for the README.
+Writes ``nidslib/recorded/twin_fidelity.csv`` (chapter 1 shows it) and prints the table for the README.
 
 With ``--corrected``, the genuine rows are instead the random samples of the *corrected*
 CICIDS2017 release in ``improved_rnd2500/`` (Engelen et al., WTMC 2021; up to 2,500 rows per
 class, every class), read by :func:`load_corrected_rows`, and every one of the 15 classes is
-measured; written to ``benchmarks/results/twin_fidelity_corrected.csv``. That release was
+measured; written to ``nidslib/recorded/twin_fidelity_corrected.csv``. That release was
 made by a repaired CICFlowMeter (flows not ended by the first FIN, RST handled), so its
 feature values are close to, not equal to, the original tool's: the distances say how far
 the twin's *behaviour* of each class is from the genuine one, the starting point of its
@@ -36,9 +36,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from nidslib import reproducibility
 from nidslib.twin import fidelity, simulation
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "cicids2017"
 
 
@@ -132,8 +132,7 @@ def main() -> None:
     else:
         table = measure(twin, fidelity.load_genuine_rows(args.genuine), seed=args.seed)
         name = "twin_fidelity.csv"
-    RESULTS.mkdir(exist_ok=True)
-    table.round(4).to_csv(RESULTS / name)
+    table.round(4).to_csv(reproducibility.RECORDED / name)
     print(f"{datetime.date.today()}; twin: small profile, seed {args.seed}; genuine rows: "
           f"{args.genuine}; {time.perf_counter() - start:.0f} s\n")
     print(markdown(table))
