@@ -3,7 +3,7 @@
 Drawn from the objects the chapters build, so a diagram cannot drift from the code: a
 Keras model's own layers, output shapes and settings (:func:`plot_architecture`, chapters 3
 to 6), and a run of flows cut into windows (:func:`plot_windows`, chapter 4 (LSTM), section
-"Windows of flows").
+"From flows to windows").
 
 Example
 -------
@@ -26,8 +26,8 @@ from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
 
 __all__ = ["plot_architecture", "plot_windows"]
 
-#: Layers that scale or mask the raw input inside the model (chapter 3, "Scaling inside
-#: the model"), drawn in their own colour.
+#: Layers that scale or mask the raw input inside the model (chapter 3 (CNN), section
+#: "Scaling inside the model"), drawn in their own colour.
 SCALING_LAYERS = ("Masking", "SignedLog1p", "Normalization", "PaddingMask")
 _COLOURS = {"scaling": "#fde6c8", "input": "#e8e8e8", "layer": "#d6e6f5",
             "output": "#d5efd5"}
@@ -114,14 +114,15 @@ def plot_architecture(model, ax=None, title: str | None = None):
                 ("output", "output"))]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=3,
               fontsize=8, frameon=False)
-    ax.set_title(title or f"{model.name}: {model.count_params():,} parameters", fontsize=10)
+    ax.set_title(title or f"{model.name}: {model.count_params():,} parameters", fontsize=10,
+                 pad=16)  # room for the column's header
     return ax
 
 
 def plot_windows(is_attack, length: int, *, stride: int = 1, show: int = 4, ax=None):
     """Draw a run of flows and the first windows cut from it, each with its label.
 
-    Chapter 4 (LSTM), section "Windows of flows". Windows of ``length`` flows start every
+    Chapter 4 (LSTM), section "From flows to windows". Windows of ``length`` flows start every
     ``stride`` flows and are padded at the start of the run, so that every flow ends exactly
     one window (with ``stride=1``). Each window gets two labels: its **last** flow's (the
     book's default) and **any** (an attack if any real flow in it is one).

@@ -92,3 +92,20 @@ def test_exercise_answers_fold_with_their_code(path):
     shown = [i for i, c in enumerate(notebook[start:], start) if c["cell_type"] == "code"
              and not {"hide-cell", "remove-input", "remove-cell"} & set(c["metadata"].get("tags", []))]
     assert not shown, f"{path.name}: exercise cells {shown} show their output unfolded"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_glued_values_print_in_plain_jupyter(path):
+    """Every Markdown cell that cites glued values has its hidden printing cell, up to date."""
+    import glue_cells
+
+    cells = json.loads(path.read_text())["cells"]
+    assert any(glue_cells.is_show_cell(c) for c in cells) == any(
+        glue_cells.roles("".join(c["source"])) for c in cells if c["cell_type"] == "markdown")
+    assert cells == glue_cells.with_show_cells(cells), (
+        f"{path.name}: the cells that print glued values are out of date; run "
+        f"tools/glue_cells.py")
+    sources = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "from myst_nb import glue" not in sources and "display=False" not in sources, (
+        f"{path.name}: glue through nidslib.reproducibility.glue, which keeps the value for "
+        f"the printing cells")

@@ -48,7 +48,9 @@ def with_show_cells(cells: list[dict]) -> list[dict]:
     """``cells`` without their old printing cells, and a fresh one for each Markdown cell
     with glue roles: right after it, or, when the roles' values are glued further down, after
     the code cell that glues the last of them. Its id derives from the Markdown cell's id and
-    the roles, so that an unchanged chapter stays unchanged."""
+    the roles, and an existing cell with that id and source is kept as it is (with the
+    outputs of the last execution), so that an unchanged chapter stays unchanged."""
+    existing = {c.get("id"): c for c in cells if is_show_cell(c)}  # kept with their outputs
     cells = [c for c in cells if not is_show_cell(c)]
     glued_at: dict[str, int] = {}  # name -> the first code cell that glues it by name
     for i, cell in enumerate(cells):
@@ -65,9 +67,13 @@ def with_show_cells(cells: list[dict]) -> list[dict]:
         source = show_cell_source(found)
         lines = source.split("\n")
         key = f"{cell.get('id', '')}\n{source}"
+        cell_id = hashlib.sha1(key.encode()).hexdigest()[:8]
+        old = existing.get(cell_id)
+        if old is not None and "".join(old["source"]) == source:
+            after.setdefault(where, []).append(old)
+            continue
         after.setdefault(where, []).append({
-            "cell_type": "code", "execution_count": None,
-            "id": hashlib.sha1(key.encode()).hexdigest()[:8],
+            "cell_type": "code", "execution_count": None, "id": cell_id,
             "metadata": {"tags": ["remove-cell"]}, "outputs": [],
             "source": [line + "\n" for line in lines[:-1]] + [lines[-1]]})
     return [c for i, cell in enumerate(cells) for c in [cell, *after.get(i, [])]]
