@@ -43,7 +43,7 @@ import tensorflow as tf
 from keras import layers
 
 __all__ = ["ERROR_KINDS", "anomaly_scores", "build_lstm_autoencoder", "feature_errors",
-           "fit_autoencoder", "reconstruction_targets"]
+           "fit_autoencoder", "flow_errors", "reconstruction_targets"]
 
 ERROR_KINDS = ("mae", "mse")
 
@@ -294,16 +294,60 @@ def feature_errors(model: keras.Model, x, mask=None, kind: str = "mae",
     _check_kind(kind)
     x = _as_windows(model, x)
     mask = _check_mask(mask, x)
-    _, pair = _functions(model)
     out = np.zeros((len(x), x.shape[-1]), np.float64)
-    for start, (target, recon) in zip(range(0, len(x), batch_size),
-                                      training.in_batches(pair, x, batch_size)):
-        diff = recon.numpy().astype(np.float64) - target.numpy()
-        diff = np.abs(diff) if kind == "mae" else diff * diff
-        weight = mask[start:start + batch_size].astype(np.float64)
+    for start, diff in _errors(model, x, kind, batch_size):
+        weight = mask[start:start + len(diff)].astype(np.float64)
         # a window with no real flow (never made by make_windows) scores 0, not NaN
         out[start:start + len(diff)] = ((diff * weight[..., None]).sum(axis=1)
                                         / np.maximum(weight.sum(axis=1), 1.0)[:, None])
+    return out
+
+
+def _errors(model: keras.Model, x: np.ndarray, kind: str, batch_size: int):
+    """(first window, errors) per batch: the absolute or squared difference between each
+    flow's scaled features and their reconstruction, (windows, length, features)."""
+    _, pair = _functions(model)
+    for start, (target, recon) in zip(range(0, len(x), batch_size),
+                                      training.in_batches(pair, x, batch_size)):
+        diff = recon.numpy().astype(np.float64) - target.numpy()
+        yield start, np.abs(diff) if kind == "mae" else diff * diff
+
+
+def flow_errors(model: keras.Model, x, kind: str = "mae", batch_size: int = 4096) -> np.ndarray:
+    """Per-window, per-flow reconstruction error: (windows, length).
+
+    The mean over features of each flow's absolute (``kind="mae"``) or squared (``"mse"``)
+    difference between its scaled features and their reconstruction; padded flows get a
+    value too, so mask them before use. Chapter 6 (LSTM autoencoder), section "At the same
+    false-alarm rate", scores a window by its last flow or its worst flow with it; the
+    masked mean over flows equals :func:`anomaly_scores`.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An autoencoder of :func:`build_lstm_autoencoder`.
+    x : array-like
+        (windows, length, features) raw features.
+    kind : {"mae", "mse"}, default "mae"
+        Absolute or squared error.
+    batch_size : int, default 4096
+        Windows per call.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, (windows, length).
+
+    Raises
+    ------
+    ValueError
+        As :func:`feature_errors`.
+    """
+    _check_kind(kind)
+    x = _as_windows(model, x)
+    out = np.zeros(x.shape[:2], np.float64)
+    for start, diff in _errors(model, x, kind, batch_size):
+        out[start:start + len(diff)] = diff.mean(axis=2)
     return out
 
 

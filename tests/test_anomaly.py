@@ -80,6 +80,23 @@ def test_errors_skip_padded_flows(autoencoder):
         anomaly.anomaly_scores(model, window[0])
 
 
+def test_flow_errors_are_each_flows_error_and_average_to_the_score(autoencoder):
+    model, _, x = autoencoder
+    windows = x[290:310].copy()
+    windows[0, :2] = 0.0  # two padded flows
+    mask = real_flows(windows)
+    per_flow = anomaly.flow_errors(model, windows)
+    assert per_flow.shape == windows.shape[:2]
+    recon = model(windows).numpy()
+    targets = anomaly.reconstruction_targets(model, windows)
+    np.testing.assert_allclose(per_flow, np.abs(recon - targets).mean(axis=2), rtol=1e-5)
+    masked_mean = (per_flow * mask).sum(axis=1) / mask.sum(axis=1)
+    np.testing.assert_allclose(masked_mean, anomaly.anomaly_scores(model, windows, mask),
+                               rtol=1e-9)
+    with pytest.raises(ValueError, match="kind"):
+        anomaly.flow_errors(model, windows, kind="rmse")
+
+
 def test_training_is_deterministic(autoencoder):
     first, run_a, x = autoencoder
     second, run_b, _ = train_toy_autoencoder()
