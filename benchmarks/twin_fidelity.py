@@ -18,12 +18,15 @@ Writes ``nidslib/recorded/twin_fidelity.csv`` (chapter 1 shows it) and prints th
 
 With ``--corrected``, the genuine rows are instead the random samples of the *corrected*
 CICIDS2017 release in ``improved_rnd2500/`` (Engelen et al., WTMC 2021; up to 2,500 rows per
-class, every class), read by :func:`load_corrected_rows`, and every one of the 15 classes is
-measured; written to ``nidslib/recorded/twin_fidelity_corrected.csv``. That release was
-made by a repaired CICFlowMeter (flows not ended by the first FIN, RST handled), so its
-feature values are close to, not equal to, the original tool's: the distances say how far
-the twin's *behaviour* of each class is from the genuine one, the starting point of its
-calibration, not a tolerance any row must meet.
+class, every class), read by :func:`nidslib.twin.fidelity.load_corrected_rows`, and every
+one of the 15 classes is measured: the two measures above, and both ways
+(:func:`nidslib.twin.fidelity.both_ways`): the twin-trained forest on the genuine rows, a
+genuine-trained forest on the twin's rows, and the genuine ceiling (5-fold
+cross-validation on the genuine rows), on the features whose meaning both meters share
+(:data:`nidslib.twin.fidelity.COMPARABLE`). Written to
+``nidslib/recorded/twin_fidelity_corrected.csv``. That release was made by a repaired
+CICFlowMeter (flows not ended by the first FIN, RST handled), so its feature values are
+close to, not equal to, the original tool's.
 """
 
 from __future__ import annotations
@@ -48,47 +51,6 @@ def twin_flows(profile: str = "small", seed: int = 0) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).rename(columns={"Label": "label"})
 
 
-# The corrected release's column names where they differ from CICIDS2017's (as snake_case),
-# and its labels where they differ from the original 15 (its "Infiltration - Portscan" rows
-# were BENIGN in the original labelling, so they are measured under that name).
-CORRECTED_COLUMNS = {
-    "dst_port": "destination_port", "total_fwd_packet": "total_fwd_packets",
-    "total_bwd_packets": "total_backward_packets",
-    "total_length_of_fwd_packet": "total_length_of_fwd_packets",
-    "total_length_of_bwd_packet": "total_length_of_bwd_packets",
-    "packet_length_min": "min_packet_length", "packet_length_max": "max_packet_length",
-    "cwr_flag_count": "cwe_flag_count", "fwd_segment_size_avg": "avg_fwd_segment_size",
-    "bwd_segment_size_avg": "avg_bwd_segment_size",
-    "fwd_bytes_per_bulk_avg": "fwd_avg_bytes_per_bulk",
-    "fwd_packet_per_bulk_avg": "fwd_avg_packets_per_bulk",
-    "fwd_bulk_rate_avg": "fwd_avg_bulk_rate", "bwd_bytes_per_bulk_avg": "bwd_avg_bytes_per_bulk",
-    "bwd_packet_per_bulk_avg": "bwd_avg_packets_per_bulk",
-    "bwd_bulk_rate_avg": "bwd_avg_bulk_rate", "fwd_init_win_bytes": "init_win_bytes_forward",
-    "bwd_init_win_bytes": "init_win_bytes_backward", "fwd_act_data_pkts": "act_data_pkt_fwd",
-    "fwd_seg_size_min": "min_seg_size_forward"}
-CORRECTED_LABELS = {"Botnet": "Bot", "DoS Slowloris": "DoS slowloris", "Portscan": "PortScan",
-                    "Web Attack - SQL Injection": "Web Attack - Sql Injection",
-                    "Infiltration - Portscan": "Infiltration - Portscan"}
-
-
-def load_corrected_rows(folder: Path) -> pd.DataFrame:
-    """The ``improved_rnd2500`` samples as one canonical frame (77 features and ``label``,
-    the original label names); raises if a file lacks one of the features."""
-    from nidslib.data import schema
-
-    frames = []
-    for path in sorted(folder.glob("*.csv")):
-        frame = pd.read_csv(path)
-        frame.columns = [CORRECTED_COLUMNS.get(c, c)
-                         for c in (schema.snake_case(name) for name in frame.columns)]
-        missing = [f for f in schema.FEATURES if f not in frame.columns]
-        if missing:
-            raise ValueError(f"{path}: columns missing after renaming: {missing}")
-        frame["label"] = frame["label"].replace(CORRECTED_LABELS)
-        frames.append(frame[[*schema.FEATURES, "label"]])
-    return pd.concat(frames, ignore_index=True)
-
-
 def measure(twin: pd.DataFrame, genuine: pd.DataFrame, seed: int = 0,
             classes=("BENIGN", "DDoS", "PortScan", "Web Attack - XSS",
                      "Web Attack - Sql Injection")) -> pd.DataFrame:
@@ -109,6 +71,19 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def markdown_both_ways(table: pd.DataFrame) -> str:
+    lines = ["| class | genuine flows | twin flows | median KS | twin → genuine recall | "
+             "genuine → twin recall | genuine ceiling |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for label, r in table.iterrows():
+        lines.append(f"| {label} | {r.genuine_rows:,} | {r.twin_rows:,} | {r.median_ks:.3f} | "
+                     f"{r.twin_to_genuine:.3f} | {r.genuine_to_twin:.3f} | {r.ceiling:.3f} |")
+    false_alarms = table.loc["BENIGN", "benign_false_alarms"]
+    lines.append(f"\nGenuine benign rows called an attack by the twin-trained forest: "
+                 f"{100 * false_alarms:.1f} %.")
+    return "\n".join(lines)
+
+
 def main() -> None:
     default = (Path(os.environ["NIDSLIB_DATA"]) / "cicids2017"
                if os.environ.get("NIDSLIB_DATA") else SHARED)
@@ -125,9 +100,12 @@ def main() -> None:
     if args.corrected:
         from nidslib.data import schema
 
-        genuine = load_corrected_rows(args.genuine / "improved_rnd2500")
+        genuine = fidelity.load_corrected_rows(args.genuine / "improved_rnd2500")
         genuine = genuine[genuine["label"].isin(schema.LABELS)]  # no twin class to compare
         table = measure(twin, genuine, seed=args.seed, classes=schema.LABELS)
+        both = fidelity.both_ways(twin, genuine, seed=args.seed)
+        table = table.join(both[["twin_to_genuine", "genuine_to_twin", "ceiling",
+                                 "benign_false_alarms"]])
         name = "twin_fidelity_corrected.csv"
     else:
         table = measure(twin, fidelity.load_genuine_rows(args.genuine), seed=args.seed)
@@ -135,7 +113,7 @@ def main() -> None:
     table.round(4).to_csv(reproducibility.RECORDED / name)
     print(f"{datetime.date.today()}; twin: small profile, seed {args.seed}; genuine rows: "
           f"{args.genuine}; {time.perf_counter() - start:.0f} s\n")
-    print(markdown(table))
+    print(markdown_both_ways(table) if args.corrected else markdown(table))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ Two measures, reported per class in ``benchmarks/README.md`` and checked by a te
 - transfer: a random forest trained on the twin alone, asked to label the genuine rows;
   its recall per class says whether what a model learns on the twin holds on real traffic.
 
+:func:`both_ways` adds the reverse (a forest trained on genuine rows labels the twin's) and
+the ceiling (a forest cross-validated on the genuine rows alone), on the features whose
+meaning the original and the repaired meter share (:data:`COMPARABLE`), for the samples of
+the corrected release that :func:`load_corrected_rows` reads.
+
 Chapter 1 (Data cleaning), section "The data: CICIDS2017 and its twin", points the reader
 to these numbers; ``benchmarks/README.md`` ("Twin fidelity") lists them.
 :func:`load_genuine_rows` reads the genuine rows both of them are measured on.
@@ -179,4 +184,152 @@ def transfer_recall(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.F
                      "recall": float((predicted[mine] == cls).mean()),
                      "family_recall": float((family(predicted[mine]) == family([cls])[0]).mean()),
                      "most_often_called": top.index[0]})
+    return pd.DataFrame(rows).set_index("label")
+
+
+# The corrected release's column names where they differ from CICIDS2017's (as snake_case),
+# and its labels where they differ from the original 15 (its "Infiltration - Portscan" rows
+# were BENIGN in the original labelling, so they are measured under that name).
+CORRECTED_COLUMNS = {
+    "dst_port": "destination_port", "total_fwd_packet": "total_fwd_packets",
+    "total_bwd_packets": "total_backward_packets",
+    "total_length_of_fwd_packet": "total_length_of_fwd_packets",
+    "total_length_of_bwd_packet": "total_length_of_bwd_packets",
+    "packet_length_min": "min_packet_length", "packet_length_max": "max_packet_length",
+    "cwr_flag_count": "cwe_flag_count", "fwd_segment_size_avg": "avg_fwd_segment_size",
+    "bwd_segment_size_avg": "avg_bwd_segment_size",
+    "fwd_bytes_per_bulk_avg": "fwd_avg_bytes_per_bulk",
+    "fwd_packet_per_bulk_avg": "fwd_avg_packets_per_bulk",
+    "fwd_bulk_rate_avg": "fwd_avg_bulk_rate", "bwd_bytes_per_bulk_avg": "bwd_avg_bytes_per_bulk",
+    "bwd_packet_per_bulk_avg": "bwd_avg_packets_per_bulk",
+    "bwd_bulk_rate_avg": "bwd_avg_bulk_rate", "fwd_init_win_bytes": "init_win_bytes_forward",
+    "bwd_init_win_bytes": "init_win_bytes_backward", "fwd_act_data_pkts": "act_data_pkt_fwd",
+    "fwd_seg_size_min": "min_seg_size_forward"}
+CORRECTED_LABELS = {"Botnet": "Bot", "DoS Slowloris": "DoS slowloris", "Portscan": "PortScan",
+                    "Web Attack - SQL Injection": "Web Attack - Sql Injection",
+                    "Infiltration - Portscan": "Infiltration - Portscan"}
+
+
+def load_corrected_rows(folder: Path) -> pd.DataFrame:
+    """The ``improved_rnd2500`` samples as one canonical frame.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder of the corrected release's samples, one CSV file per class.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 77 features under their CICIDS2017 names, ``label`` (the original release's
+        spelling; ``Infiltration - Portscan`` kept), and the repaired meter's ``protocol``,
+        ``timestamp`` and ``source_file``.
+
+    Raises
+    ------
+    ValueError
+        A file lacks one of the features after renaming, or the folder has no CSV file.
+    """
+    frames = []
+    for path in sorted(Path(folder).glob("*.csv")):
+        frame = pd.read_csv(path)
+        frame.columns = [CORRECTED_COLUMNS.get(c, c)
+                         for c in (schema.snake_case(name) for name in frame.columns)]
+        missing = [f for f in schema.FEATURES if f not in frame.columns]
+        if missing:
+            raise ValueError(f"{path}: columns missing after renaming: {missing}")
+        frame["label"] = frame["label"].replace(CORRECTED_LABELS)
+        frame["source_file"] = path.name
+        frames.append(frame[[*schema.FEATURES, "label", "protocol", "timestamp", "source_file"]])
+    if not frames:
+        raise ValueError(f"{folder}: expected the corrected release's CSV samples, found none")
+    return pd.concat(frames, ignore_index=True)
+
+
+# Columns whose meaning differs between the original meter and the repaired one that wrote
+# the corrected release (``nidslib/packets/cicflowmeter_rules.md``): the original wrote the
+# first packet's flags under shuffled names (rule 6.12) where the repaired one counts every
+# packet's; it wrote the flow's totals as its "subflow" (so 0 subflows on the repaired one
+# are the whole flow there), an integer down/up ratio, and zeros for bulk transfers. The
+# two-way comparison leaves them out.
+METER_SPECIFIC = ("fwd_psh_flags", "bwd_psh_flags", "fwd_urg_flags", "bwd_urg_flags",
+                  "fin_flag_count", "syn_flag_count", "rst_flag_count", "psh_flag_count",
+                  "ack_flag_count", "urg_flag_count", "cwe_flag_count", "ece_flag_count",
+                  "subflow_fwd_packets", "subflow_fwd_bytes", "subflow_bwd_packets",
+                  "subflow_bwd_bytes", "down_up_ratio", "fwd_avg_bytes_per_bulk",
+                  "fwd_avg_packets_per_bulk", "fwd_avg_bulk_rate", "bwd_avg_bytes_per_bulk",
+                  "bwd_avg_packets_per_bulk", "bwd_avg_bulk_rate")
+COMPARABLE = tuple(f for f in schema.FEATURES if f not in METER_SPECIFIC)
+
+
+def harmonise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Both meters' rows on common ground: "no window seen" is -1 in the original, 0 in the
+    repaired meter; here it is 0 for both."""
+    windows = [w for w in ("init_win_bytes_forward", "init_win_bytes_backward") if w in frame]
+    return frame.assign(**{w: frame[w].clip(lower=0) for w in windows})
+
+
+def _forest(seed: int) -> RandomForestClassifier:
+    return RandomForestClassifier(n_estimators=100, min_samples_leaf=2, n_jobs=-1,
+                                  random_state=seed)
+
+
+def both_ways(twin: pd.DataFrame, genuine: pd.DataFrame, features=COMPARABLE,
+              label: str = "label", seed: int = 0, folds: int = 5) -> pd.DataFrame:
+    """Per class of ``genuine``: how well each side's forest recognises the other side.
+
+    Three random forests (100 trees), on the :data:`COMPARABLE` features of
+    :func:`harmonise` d rows: one trained on the twin labels the genuine rows
+    (``twin_to_genuine``, the recall that says whether the twin teaches the class); one
+    trained on the genuine rows labels the twin's (``genuine_to_twin``: do the twin's flows
+    look like the class?); and a stratified ``folds``-fold cross-validation on the genuine
+    rows alone (``ceiling``: what a forest can reach on them at all). ``benign_false_alarms``
+    is the share of genuine benign rows that the twin-trained forest calls an attack.
+
+    Parameters
+    ----------
+    twin, genuine : pandas.DataFrame
+        Canonical frames with the features and ``label``; rows with a non-finite value are
+        left out.
+    features : sequence of str
+        The forests' inputs.
+    label : str
+        The column naming each row's class.
+    seed : int
+        The forests' and the folds' random state.
+    folds : int
+        Folds of the ceiling's cross-validation (classes with fewer rows use as many
+        folds as they have rows, at least 2).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per class of ``genuine`` (index ``label``): ``genuine_rows``,
+        ``twin_rows``, ``twin_to_genuine``, ``genuine_to_twin``, ``ceiling``,
+        ``most_often_called`` (the twin-trained forest's commonest answer), and, on the
+        ``BENIGN`` row, ``benign_false_alarms``.
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    columns = list(features)
+    twin = _finite(harmonise(twin), columns).join(twin[label])
+    genuine = _finite(harmonise(genuine), columns).join(genuine[label])
+    x_twin, y_twin = twin[columns].to_numpy(np.float32), twin[label].astype(str).to_numpy()
+    x_real, y_real = genuine[columns].to_numpy(np.float32), genuine[label].astype(str).to_numpy()
+    on_real = _forest(seed).fit(x_twin, y_twin).predict(x_real)
+    on_twin = _forest(seed).fit(x_real, y_real).predict(x_twin)
+    smallest = int(pd.Series(y_real).value_counts().min())
+    cv = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=seed)
+    crossed = cross_val_predict(_forest(seed), x_real, y_real, cv=cv)
+    rows = []
+    for cls in pd.unique(y_real):
+        real, sim = y_real == cls, y_twin == cls
+        row = {"label": cls, "genuine_rows": int(real.sum()), "twin_rows": int(sim.sum()),
+               "twin_to_genuine": float((on_real[real] == cls).mean()),
+               "genuine_to_twin": float((on_twin[sim] == cls).mean()) if sim.any() else np.nan,
+               "ceiling": float((crossed[real] == cls).mean()),
+               "most_often_called": pd.Series(on_real[real]).value_counts().index[0]}
+        if cls == schema.BENIGN:
+            row["benign_false_alarms"] = float((on_real[real] != cls).mean())
+        rows.append(row)
     return pd.DataFrame(rows).set_index("label")
