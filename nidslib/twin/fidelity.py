@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from nidslib.data import schema
 from nidslib.data.canonical import (add_category, drop_duplicated_column,
@@ -142,6 +143,12 @@ def ks_by_class(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.FEATU
     return pd.DataFrame(rows).set_index("label")
 
 
+def _forest(seed: int) -> RandomForestClassifier:
+    """The forest every fidelity measure trains (100 trees)."""
+    return RandomForestClassifier(n_estimators=100, min_samples_leaf=2, n_jobs=-1,
+                                  random_state=seed)
+
+
 def transfer_recall(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.FEATURES,
                     label: str = "label", seed: int = 0) -> pd.DataFrame:
     """Recall on the genuine rows of a random forest trained on the twin only.
@@ -170,8 +177,7 @@ def transfer_recall(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.F
     """
     train = _finite(twin, features).join(twin[label])
     test = _finite(genuine, features).join(genuine[label])
-    forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=2, n_jobs=-1,
-                                    random_state=seed)
+    forest = _forest(seed)
     forest.fit(train[list(features)].to_numpy(np.float32), train[label].astype(str))
     predicted = forest.predict(test[list(features)].to_numpy(np.float32))
     truth = test[label].astype(str).to_numpy()
@@ -188,8 +194,8 @@ def transfer_recall(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.F
 
 
 # The corrected release's column names where they differ from CICIDS2017's (as snake_case),
-# and its labels where they differ from the original 15 (its "Infiltration - Portscan" rows
-# were BENIGN in the original labelling, so they are measured under that name).
+# and its labels where they differ from the original 15 (its "Infiltration - Portscan" class,
+# BENIGN in the original labelling, keeps its name).
 CORRECTED_COLUMNS = {
     "dst_port": "destination_port", "total_fwd_packet": "total_fwd_packets",
     "total_bwd_packets": "total_backward_packets",
@@ -206,8 +212,7 @@ CORRECTED_COLUMNS = {
     "bwd_init_win_bytes": "init_win_bytes_backward", "fwd_act_data_pkts": "act_data_pkt_fwd",
     "fwd_seg_size_min": "min_seg_size_forward"}
 CORRECTED_LABELS = {"Botnet": "Bot", "DoS Slowloris": "DoS slowloris", "Portscan": "PortScan",
-                    "Web Attack - SQL Injection": "Web Attack - Sql Injection",
-                    "Infiltration - Portscan": "Infiltration - Portscan"}
+                    "Web Attack - SQL Injection": "Web Attack - Sql Injection"}
 
 
 def load_corrected_rows(folder: Path) -> pd.DataFrame:
@@ -269,11 +274,6 @@ def harmonise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{w: frame[w].clip(lower=0) for w in windows})
 
 
-def _forest(seed: int) -> RandomForestClassifier:
-    return RandomForestClassifier(n_estimators=100, min_samples_leaf=2, n_jobs=-1,
-                                  random_state=seed)
-
-
 def both_ways(twin: pd.DataFrame, genuine: pd.DataFrame, features=COMPARABLE,
               label: str = "label", seed: int = 0, folds: int = 5) -> pd.DataFrame:
     """Per class of ``genuine``: how well each side's forest recognises the other side.
@@ -298,8 +298,8 @@ def both_ways(twin: pd.DataFrame, genuine: pd.DataFrame, features=COMPARABLE,
     seed : int
         The forests' and the folds' random state.
     folds : int
-        Folds of the ceiling's cross-validation (classes with fewer rows use as many
-        folds as they have rows, at least 2).
+        Folds of the ceiling's cross-validation; fewer (at least 2) when the smallest
+        genuine class has fewer rows.
 
     Returns
     -------
@@ -309,8 +309,6 @@ def both_ways(twin: pd.DataFrame, genuine: pd.DataFrame, features=COMPARABLE,
         ``most_often_called`` (the twin-trained forest's commonest answer), and, on the
         ``BENIGN`` row, ``benign_false_alarms``.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
     columns = list(features)
     twin = _finite(harmonise(twin), columns).join(twin[label])
     genuine = _finite(harmonise(genuine), columns).join(genuine[label])
