@@ -151,7 +151,8 @@ def cache_dir() -> Path:
 
 
 def library_digest() -> str:
-    """A short hash of every source file of nidslib (subpackages included).
+    """A short hash of every source file of nidslib (subpackages included), and of the
+    twin's fitted parameters (``twin/calibration.json``).
 
     Cached files are keyed on it, so that files made by an older library are never served
     as if the current one had made them.
@@ -162,7 +163,7 @@ def library_digest() -> str:
         The first 10 hex digits of a SHA-256 over the files' paths and bytes.
     """
     digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*.py")):
+    for path in sorted([*_PACKAGE.rglob("*.py"), _PACKAGE / "twin" / "calibration.json"]):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

@@ -24,7 +24,7 @@ Example
 >>> flows.shape, flows["start_hour"].is_monotonic_increasing
 ((50, 79), True)
 >>> ddos = flows.loc[flows["Label"] == "DDoS", "start_hour"]
->>> bool(ddos.between(15 + 56 / 60, 16 + 16 / 60).all())  # the attack ran 15:56-16:16
+>>> bool(ddos.between(15 + 56 / 60, 16 + 17 / 60).all())  # its genuine rows: 15:56-16:16
 True
 >>> int(simulate_label("PortScan", 200, rng).duplicated().sum()) > 0  # exact copies
 True
@@ -39,7 +39,7 @@ import pandas as pd
 
 from nidslib.data import schema
 from nidslib.packets.flowmeter import ACTIVITY_TIMEOUT_US, Packets, flow_features
-from nidslib.twin.traffic import TIMEOUT_US, TRAFFIC, FlowType, weighted_choice
+from nidslib.twin.traffic import FITTED, TIMEOUT_US, TRAFFIC, FlowType, weighted_choice
 
 # Scale of each profile relative to the real 2,830,743 flows. Rare classes keep at least
 # ``min_flows`` (never more than the real count), so Heartbleed stays a handful.
@@ -55,8 +55,7 @@ DUPLICATE_SHARE = {
 ZERO_DURATION_SHARE = 0.0008   # all packets in one microsecond: Infinity and NaN rates
 CLOCK_STEP_SHARE = 0.0008      # one gap negative: negative IATs, sometimes durations
 
-# When each file's traffic was captured and when each attack ran (hours, local time), from
-# the dataset's documentation. Attacks with several entries came in several bursts.
+# When each file's traffic was captured (hours, local time), from the dataset's documentation.
 CAPTURE_HOURS = {
     "Monday-WorkingHours.pcap_ISCX.csv": (8.9, 17.0),
     "Tuesday-WorkingHours.pcap_ISCX.csv": (8.9, 17.0),
@@ -69,28 +68,10 @@ CAPTURE_HOURS = {
 }
 
 
-def _h(hhmm: str) -> float:
-    hours, minutes = hhmm.split(":")
-    return int(hours) + int(minutes) / 60
-
-
-CAMPAIGNS = {
-    "FTP-Patator": [(_h("9:20"), _h("10:20"))],
-    "SSH-Patator": [(_h("14:00"), _h("15:00"))],
-    "DoS slowloris": [(_h("9:47"), _h("10:10"))],
-    "DoS Slowhttptest": [(_h("10:14"), _h("10:35"))],
-    "DoS Hulk": [(_h("10:43"), _h("11:00"))],
-    "DoS GoldenEye": [(_h("11:10"), _h("11:23"))],
-    "Heartbleed": [(_h("15:12"), _h("15:32"))],
-    "Web Attack - Brute Force": [(_h("9:20"), _h("10:00"))],
-    "Web Attack - XSS": [(_h("10:15"), _h("10:35"))],
-    "Web Attack - Sql Injection": [(_h("10:40"), _h("10:42"))],
-    "Infiltration": [(_h("14:19"), _h("14:21")), (_h("14:33"), _h("14:35")),
-                     (_h("14:53"), _h("15:00")), (_h("15:04"), _h("15:45"))],
-    "Bot": [(_h("10:02"), _h("11:02"))],
-    "PortScan": [(_h("13:55"), _h("14:06")), (_h("14:11"), _h("14:22")), (_h("14:25"), _h("14:35"))],
-    "DDoS": [(_h("15:56"), _h("16:16"))],
-}
+# When each attack ran (hours, lab time): the bursts of its genuine rows' timestamps
+# (``calibration.json``; ``tools/calibrate_twin.py`` splits them at pauses of 15 minutes).
+CAMPAIGNS = {label: [tuple(burst) for burst in FITTED[label]["campaigns"]]
+             for label in TRAFFIC if label != schema.BENIGN}
 
 
 def label_counts(profile: str = "small") -> dict[str, dict[str, int]]:
@@ -141,17 +122,22 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
     forward = forward[np.argsort(key, kind="stable")]
     first = position == 0
 
-    payload = np.where(forward, flow_type.fwd_size.sample(rng, len(flow)),
-                       flow_type.bwd_size.sample(rng, len(flow)))
+    payload = np.where(forward, flow_type.fwd_size.sample(rng, len(flow), flow),
+                       flow_type.bwd_size.sample(rng, len(flow), flow))
     flow_pace = np.exp(flow_type.flow_sigma * rng.standard_normal(n))
     gap = flow_type.iat * flow_pace[flow] * np.exp(flow_type.packet_sigma * rng.standard_normal(len(flow)))
+    back_to_back = rng.random(len(flow)) < flow_type.p_fast
+    gap[back_to_back] = flow_type.fast_us * np.exp(rng.standard_normal(back_to_back.sum()))
     # Idle periods: some flows pause for longer than CICFlowMeter's activity timeout.
-    goes_idle = (rng.random(n) < flow_type.p_idle)[flow] & ~first & (rng.random(len(flow)) < 0.3)
-    idle = flow_type.idle_s * 1e6 * np.exp(0.4 * rng.standard_normal(len(flow)))
+    # A flow that goes idle pauses in round(idle_share * gaps) of its gaps, at least one,
+    # picked at random: the rank of a random key among its flow's gaps says which.
+    pauses = np.maximum(1, np.round(flow_type.idle_share * (total - 1)))
+    order = np.lexsort((rng.random(len(flow)) + first, flow))
+    rank = np.empty(len(flow), np.int64)
+    rank[order] = np.arange(len(flow)) - np.repeat(np.cumsum(total) - total, total)
+    goes_idle = (rng.random(n) < flow_type.p_idle)[flow] & ~first & (rank < pauses[flow])
+    idle = flow_type.idle_s * 1e6 * np.exp(flow_type.idle_sigma * rng.standard_normal(len(flow)))
     gap = np.where(goes_idle, np.maximum(idle, ACTIVITY_TIMEOUT_US + 1), gap)
-    if flow_type.final_gap:
-        closing = np.r_[first[1:], True] & ~first
-        gap[closing] = flow_type.final_gap * np.exp(0.05 * rng.standard_normal(closing.sum()))
     gap[first] = 0
     # Quirks: flows whose packets share one microsecond, and clocks that step back.
     gap[(rng.random(n) < ZERO_DURATION_SHARE)[flow]] = 0
@@ -187,10 +173,12 @@ def simulate_flows(flow_type: FlowType, n: int, rng: np.random.Generator) -> pd.
     port = weighted_choice(flow_type.ports, rng, n)
     port = np.where(port == 0, rng.integers(1024, 65536, n), port)
     header = weighted_choice(flow_type.header, rng, n).astype(np.float64)
+    header_bwd = (weighted_choice(flow_type.header_bwd, rng, n).astype(np.float64)
+                  if flow_type.header_bwd else header)
     flags = {name: (rng.random(n) < flow_type.flags.get(name, 0.0)).astype(np.float64)
              for name in ("fin", "syn", "rst", "psh", "ack", "urg")}
     features = flow_features(
-        packets, header_fwd=header, header_bwd=header,
+        packets, header_fwd=header, header_bwd=header_bwd,
         init_win_fwd=weighted_choice(flow_type.win_fwd, rng, n),
         init_win_bwd=weighted_choice(flow_type.win_bwd, rng, n),
         flags=flags, destination_port=port)
