@@ -45,9 +45,10 @@ from nidslib.twin import fidelity, simulation
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "cicids2017"
 
 
-def twin_flows(profile: str = "small", seed: int = 0) -> pd.DataFrame:
-    """The twin's week as one frame of the 77 features and ``label``."""
-    frames = [frame for _name, _day, frame in simulation.simulate_week(profile, seed)]
+def twin_flows(profile: str = "small", seed: int = 0, meter: str = "original") -> pd.DataFrame:
+    """The twin's week, its rows written by ``meter``, as one frame of the 77 features and
+    ``label``."""
+    frames = [frame for _name, _day, frame in simulation.simulate_week(profile, seed, meter)]
     return pd.concat(frames, ignore_index=True).rename(columns={"Label": "label"})
 
 
@@ -94,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    twin = twin_flows("small", args.seed)
+    twin = twin_flows("small", args.seed, "repaired" if args.corrected else "original")
     if args.corrected:
         from nidslib.data import schema
 

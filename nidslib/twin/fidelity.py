@@ -228,7 +228,7 @@ def load_corrected_rows(folder: Path) -> pd.DataFrame:
     pandas.DataFrame
         The 77 features under their CICIDS2017 names, ``label`` (the original release's
         spelling; ``Infiltration - Portscan`` kept), and the repaired meter's ``protocol``,
-        ``timestamp`` and ``source_file``.
+        ``src_ip``, ``dst_ip``, ``timestamp`` and ``source_file``.
 
     Raises
     ------
@@ -245,7 +245,8 @@ def load_corrected_rows(folder: Path) -> pd.DataFrame:
             raise ValueError(f"{path}: columns missing after renaming: {missing}")
         frame["label"] = frame["label"].replace(CORRECTED_LABELS)
         frame["source_file"] = path.name
-        frames.append(frame[[*schema.FEATURES, "label", "protocol", "timestamp", "source_file"]])
+        frames.append(frame[[*schema.FEATURES, "label", "protocol", "src_ip", "dst_ip",
+                             "timestamp", "source_file"]])
     if not frames:
         raise ValueError(f"{folder}: expected the corrected release's CSV samples, found none")
     return pd.concat(frames, ignore_index=True)

@@ -26,19 +26,26 @@ Example
 >>> ddos = flows.loc[flows["Label"] == "DDoS", "start_hour"]
 >>> bool(ddos.between(15 + 56 / 60, 16 + 17 / 60).all())  # its genuine rows: 15:56-16:16
 True
->>> int(simulate_label("PortScan", 200, rng).duplicated().sum()) > 0  # exact copies
+>>> int(flows.drop(columns="start_hour").duplicated().sum()) > 0  # exact copies
 True
+>>> scans = simulate_label("PortScan", 5, rng)  # connections: a SYN, and a RST back
+>>> scans.packets.forward.tolist(), scans.tcp_flags.tolist()[:2]
+([True, False, True, False, True, False, True, False, True, False], [2, 20])
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from nidslib.data import schema
-from nidslib.packets.flowmeter import ACTIVITY_TIMEOUT_US, Packets, flow_features
+from nidslib.packets.flowmeter import (ACTIVITY_TIMEOUT_US, Packets, features_from_flows,
+                                       flow_features)
+from nidslib.packets.flows import build_flows
+from nidslib.packets.table import PacketTable, parse_address
 from nidslib.twin.traffic import FITTED, TIMEOUT_US, TRAFFIC, FlowType, weighted_choice
 
 # Scale of each profile relative to the real 2,830,743 flows. Rare classes keep at least
@@ -107,23 +114,146 @@ def label_counts(profile: str = "small") -> dict[str, dict[str, int]]:
     return counts
 
 
-def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
-    """Simulate the packets of ``n`` flows of one type (see :class:`traffic.FlowType`)."""
+# Each weekday's date: the lab's clock is UTC-3 (ADT), as in the genuine timestamps.
+DAY_START_US = {day: int(pd.Timestamp(f"2017-07-{date} 03:00", tz="UTC").value // 1000)
+                for day, date in (("Monday", "03"), ("Tuesday", "04"), ("Wednesday", "05"),
+                                  ("Thursday", "06"), ("Friday", "07"))}
+
+# TCP flag bits, as in the packet's flags byte.
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+@dataclass
+class Connections:
+    """Simulated connections: their packets, and per packet what a meter reads from it.
+
+    One connection is what the corrected CICIDS2017 release writes as one row (its meter
+    does not cut a flow at the first FIN); the original meter's rows come from passing the
+    packets through :func:`nidslib.packets.flows.build_flows`.
+
+    Attributes
+    ----------
+    packets : nidslib.packets.flowmeter.Packets
+        ``flow`` is the connection; ``time_us`` from the connection's start.
+    order_us : numpy.ndarray
+        Per packet, the time the capture saw it in order (``time_us`` but for the clock
+        steps back, which a capture keeps in file order).
+    tcp_flags, header, window : numpy.ndarray
+        Per packet: TCP flags byte (0 for UDP), transport header bytes, TCP window.
+    udp : numpy.ndarray
+        bool per connection.
+    dst_port, src_port : numpy.ndarray
+        Per connection.
+    client, server : numpy.ndarray
+        Per connection, the addresses as text; ``""`` for "any other" (drawn later).
+    header_fwd, header_bwd, win_fwd, win_bwd : numpy.ndarray
+        Per connection: each side's header bytes per packet and initial window.
+    """
+
+    packets: Packets
+    order_us: np.ndarray
+    tcp_flags: np.ndarray
+    header: np.ndarray
+    window: np.ndarray
+    udp: np.ndarray
+    dst_port: np.ndarray
+    src_port: np.ndarray
+    client: np.ndarray
+    server: np.ndarray
+    header_fwd: np.ndarray
+    header_bwd: np.ndarray
+    win_fwd: np.ndarray
+    win_bwd: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.packets.n_flows
+
+    @classmethod
+    def concat(cls, parts: list[Connections]) -> Connections:
+        """One set of the connections of ``parts``, renumbered in order."""
+        offsets = np.cumsum([0] + [p.n for p in parts])
+        packets = Packets(np.concatenate([p.packets.flow + o for p, o in zip(parts, offsets)]),
+                          *(np.concatenate([getattr(p.packets, f) for p in parts])
+                            for f in ("time_us", "payload", "forward")), int(offsets[-1]))
+        rest = {f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                for f in fields(cls) if f.name != "packets"}
+        return cls(packets=packets, **rest)
+
+    def take(self, keep: np.ndarray) -> Connections:
+        """The connections at indices ``keep``, in that order."""
+        sizes = np.bincount(self.packets.flow, minlength=self.n)
+        starts = np.cumsum(sizes) - sizes
+        rows = np.concatenate([np.arange(starts[k], starts[k] + sizes[k]) for k in keep]) \
+            if len(keep) else np.zeros(0, np.int64)
+        flow = np.repeat(np.arange(len(keep)), sizes[keep])
+        packets = Packets(flow, self.packets.time_us[rows], self.packets.payload[rows],
+                          self.packets.forward[rows], len(keep))
+        per_packet = {"order_us", "tcp_flags", "header", "window"}
+        return Connections(packets=packets, **{
+            f.name: getattr(self, f.name)[rows if f.name in per_packet else keep]
+            for f in fields(self) if f.name != "packets"})
+
+
+def _packets(flow_type: FlowType, n: int, rng: np.random.Generator, answer_first,
+             tail_side=None):
+    """Simulate the packets of ``n`` flows of one type (see :class:`traffic.FlowType`).
+
+    Where ``answer_first`` is True, the first two packets carry no data and the second is
+    the server's (a SYN and its SYN-ACK). ``tail_side`` (per flow: 0 none, 1 the client, 2
+    the server) names the side whose last empty packets (after its last data) come after
+    every packet of the other side, the one that closes first: the ACKs, FIN and RST that
+    follow a close."""
     n_fwd = flow_type.fwd.sample(rng, n)
     n_bwd = np.maximum(flow_type.bwd.sample(rng, n), 0)
     # CICFlowMeter emits no flow of a single packet (none in the genuine rows either).
     n_fwd = np.where(n_fwd + n_bwd < 2, 2, n_fwd)
     total = n_fwd + n_bwd
     flow = np.repeat(np.arange(n), total)
-    position = np.arange(len(flow)) - np.repeat(np.cumsum(total) - total, total)
+    start = np.repeat(np.cumsum(total) - total, total)
+    position = np.arange(len(flow)) - start
     forward = position < n_fwd[flow]
-    # Interleave directions at random, keeping the first packet (the client's) first.
+    # Interleave directions at random, keeping the first packet (the client's) first, and
+    # the server's first answer second where the connection opens with a handshake.
     key = 2.0 * flow + (position > 0) * (1.0 + rng.random(len(flow)))
+    key[(position == n_fwd[flow]) & answer_first[flow]] = (
+        2.0 * flow[(position == n_fwd[flow]) & answer_first[flow]] + 0.5)
     forward = forward[np.argsort(key, kind="stable")]
     first = position == 0
 
-    payload = np.where(forward, flow_type.fwd_size.sample(rng, len(flow), flow),
-                       flow_type.bwd_size.sample(rng, len(flow), flow))
+    # Each side's packets in order: the client's first two (SYN, ACK) and the server's
+    # first (SYN-ACK) make the handshake where the connection opens.
+    side = np.where(forward, 0, 1)
+    group = 2 * flow + side
+    order = np.lexsort((position, group))
+    per_group = np.bincount(group, minlength=2 * n)
+    rank = np.empty(len(flow), np.int64)
+    rank[order] = np.arange(len(flow)) - np.repeat(np.cumsum(per_group) - per_group, per_group)
+    shaking = np.where(forward, 2, 1) * answer_first[flow]
+    handshake = rank < shaking
+    if flow_type.fwd_data is None:
+        payload = np.where(forward, flow_type.fwd_size.sample(rng, len(flow), flow),
+                           flow_type.bwd_size.sample(rng, len(flow), flow))
+    else:
+        # A drawn number of each side's packets carry data, its first ones after the
+        # handshake (a request, then its answer); the others are empty (ACKs, the close).
+        fwd_size = replace(flow_type.fwd_size, p_zero=0.0)
+        bwd_size = replace(flow_type.bwd_size, p_zero=0.0)
+        payload = np.where(forward, fwd_size.sample(rng, len(flow), flow),
+                           bwd_size.sample(rng, len(flow), flow))
+        k = np.stack([flow_type.fwd_data.sample(rng, n), flow_type.bwd_data.sample(rng, n)], 1)
+        payload[rank - shaking >= k[flow, side]] = 0
+    payload[handshake] = 0
+    if tail_side is not None:
+        side = np.where(forward, 1, 2)
+        mine = tail_side[flow] == side
+        # The tail: the packets of the tail side after its last one with data.
+        last_data = np.full(n, -1)
+        with_data = np.flatnonzero(mine & (payload > 0))
+        last_data[flow[with_data]] = position[with_data]   # the last write wins
+        tail = mine & (position > last_data[flow]) & (position > 1)
+        order = np.lexsort((position, tail, flow))
+        forward, payload = forward[order], payload[order]
     flow_pace = np.exp(flow_type.flow_sigma * rng.standard_normal(n))
     gap = flow_type.iat * flow_pace[flow] * np.exp(flow_type.packet_sigma * rng.standard_normal(len(flow)))
     back_to_back = rng.random(len(flow)) < flow_type.p_fast
@@ -134,7 +264,7 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
     pauses = np.maximum(1, np.round(flow_type.idle_share * (total - 1)))
     order = np.lexsort((rng.random(len(flow)) + first, flow))
     rank = np.empty(len(flow), np.int64)
-    rank[order] = np.arange(len(flow)) - np.repeat(np.cumsum(total) - total, total)
+    rank[order] = position
     goes_idle = (rng.random(n) < flow_type.p_idle)[flow] & ~first & (rank < pauses[flow])
     idle = flow_type.idle_s * 1e6 * np.exp(flow_type.idle_sigma * rng.standard_normal(len(flow)))
     gap = np.where(goes_idle, np.maximum(idle, ACTIVITY_TIMEOUT_US + 1), gap)
@@ -145,63 +275,129 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator):
     flow_length = np.bincount(flow, weights=gap, minlength=n)
     squeeze = np.minimum(1.0, TIMEOUT_US / np.maximum(flow_length, 1))  # the flow timeout
     gap = np.floor(gap * squeeze[flow])  # floor: rounding up could pass the timeout
+    in_order = np.cumsum(gap)
     gap[step_back] = -rng.integers(1, 20, step_back.sum())
     elapsed = np.cumsum(gap)  # time since the first flow's start; each flow from its own:
-    time_us = elapsed - np.repeat(elapsed[first], total)
-    return Packets(flow, time_us.astype(np.int64), payload, forward, n)
+    time_us = (elapsed - elapsed[start]).astype(np.int64)
+    order_us = (in_order - in_order[start]).astype(np.int64)
+    return Packets(flow, time_us, payload, forward, n), order_us, position
 
 
-def simulate_flows(flow_type: FlowType, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` flows of one type as a frame of the 77 canonical features.
+def simulate_connections(flow_type: FlowType, n: int, rng: np.random.Generator) -> Connections:
+    """``n`` connections of one type: packets with their flags, headers and windows.
 
     Parameters
     ----------
     flow_type : nidslib.twin.traffic.FlowType
-        What the flows look like.
+        What the connections look like.
     n : int
-        How many flows.
+        How many connections.
     rng : numpy.random.Generator
         The source of randomness.
 
     Returns
     -------
-    pandas.DataFrame
-        ``n`` rows, the columns of :data:`schema.FEATURES`, computed from simulated
-        packets the way CICFlowMeter computes them.
+    Connections
+        The packets, and per packet and per connection what a meter reads.
     """
-    packets = _packets(flow_type, n, rng)
+    flags = flow_type.flags
+    udp = rng.random(n) < flow_type.p_udp
+    tcp = ~udp
+    opens = tcp & (rng.random(n) < flags.get("syn_start", 0.0))
+    closes = tcp & (rng.random(n) < flags.get("fin", 0.0))
+    server_first = rng.random(n) < flags.get("server_first", 0.5)
+    # The side that does not close first trails: its last empty packets follow the close.
+    tail_side = np.where(closes, np.where(server_first, 1, 2), 0)
+    packets, order_us, position = _packets(flow_type, n, rng, opens, tail_side)
+    flow, forward = packets.flow, packets.forward
+    total = np.bincount(flow, minlength=n)
+    last = np.r_[flow[1:] != flow[:-1], True]
+
+    header_fwd = weighted_choice(flow_type.header, rng, n)
+    header_bwd = (weighted_choice(flow_type.header_bwd, rng, n) if flow_type.header_bwd
+                  else header_fwd.copy())
+    header_fwd[udp], header_bwd[udp] = 8, 8
+    win_fwd = weighted_choice(flow_type.win_fwd, rng, n).clip(min=0)
+    win_bwd = weighted_choice(flow_type.win_bwd, rng, n).clip(min=0)
+
+    # Flags: ACK on every packet, the handshake where the connection opens, PSH on pushed
+    # data, and the close: a FIN from the client (its last packet) and, often, one from the
+    # server (its last), or a RST on the last packet.
+    bits = np.full(len(flow), ACK, np.uint8)
+    handshake = opens[flow] & (position <= 1)
+    syn = handshake & (position == 0)
+    syn_ack = handshake & (position == 1) & ~forward
+    bits[syn] = SYN
+    bits[syn_ack] = SYN | ACK
+    pushed = (packets.payload > 0) & (rng.random(len(flow)) < flags.get("psh_data", 0.0))
+    bits[pushed] |= PSH
+    both = closes & (rng.random(n) < flags.get("fin_both", 0.0))
+    resets = tcp & ~closes & (rng.random(n) < flags.get("rst", 0.0))
+    # The closer's FIN on its last packet; the other side's on its last, when it answers.
+    closer = np.where(server_first[flow], ~forward, forward)
+    for side, who in ((closer, closes), (~closer, both)):
+        last_of_side = np.full(n, -1)
+        last_of_side[flow[side]] = np.flatnonzero(side)  # the last write wins
+        pick = last_of_side[who & (last_of_side >= 0)]
+        bits[pick] |= FIN
+    bits[last & resets[flow]] |= RST
+    bits[udp[flow]] = 0
+
+    header = np.where(forward, header_fwd[flow], header_bwd[flow])
+    header = np.where(handshake & (header == 32), 40, header)  # options on SYN and SYN-ACK
+    window = np.where(forward, win_fwd[flow], win_bwd[flow])
+    window[udp[flow]] = 0
     port = weighted_choice(flow_type.ports, rng, n)
     port = np.where(port == 0, rng.integers(1024, 65536, n), port)
-    header = weighted_choice(flow_type.header, rng, n).astype(np.float64)
-    header_bwd = (weighted_choice(flow_type.header_bwd, rng, n).astype(np.float64)
-                  if flow_type.header_bwd else header)
-    flags = {name: (rng.random(n) < flow_type.flags.get(name, 0.0)).astype(np.float64)
-             for name in ("fin", "syn", "rst", "psh", "ack", "urg")}
-    features = flow_features(
-        packets, header_fwd=header, header_bwd=header_bwd,
-        init_win_fwd=weighted_choice(flow_type.win_fwd, rng, n),
-        init_win_bwd=weighted_choice(flow_type.win_bwd, rng, n),
-        flags=flags, destination_port=port)
+    return Connections(
+        packets=packets, order_us=order_us, tcp_flags=bits, header=header.astype(np.int64),
+        window=window.astype(np.int64), udp=udp, dst_port=port,
+        src_port=rng.integers(1024, 65536, n), client=_addresses(flow_type.clients, rng, n),
+        server=_addresses(flow_type.servers, rng, n), header_fwd=header_fwd,
+        header_bwd=header_bwd, win_fwd=win_fwd, win_bwd=win_bwd)
+
+
+def _addresses(pairs, rng: np.random.Generator, n: int) -> np.ndarray:
+    if not pairs:
+        return np.full(n, "", dtype=object)
+    names, weights = zip(*pairs)
+    return np.array(names, dtype=object)[
+        rng.choice(len(names), size=n, p=np.divide(weights, sum(weights)))]
+
+
+def repaired_rows(conns: Connections) -> pd.DataFrame:
+    """Each connection as one row, the way the repaired meter of the corrected release
+    sees it (no cut at the first FIN, no Ethernet padding), for comparing the twin with
+    that release's rows (:mod:`nidslib.twin.fidelity`). Flag columns: 0/1 "seen in the
+    connection", which that comparison leaves out."""
+    flow, bits = conns.packets.flow, conns.tcp_flags
+    seen = {name: (np.bincount(flow, weights=(bits & bit) > 0, minlength=conns.n) > 0)
+            .astype(np.float64)
+            for name, bit in (("fin", FIN), ("syn", SYN), ("rst", RST), ("psh", PSH),
+                              ("ack", ACK), ("urg", 0x20))}
+    features = flow_features(conns.packets, header_fwd=conns.header_fwd.astype(np.float64),
+                             header_bwd=conns.header_bwd.astype(np.float64),
+                             init_win_fwd=np.where(conns.udp, -1, conns.win_fwd),
+                             init_win_bwd=np.where(conns.udp, -1, conns.win_bwd),
+                             flags=seen, destination_port=conns.dst_port)
     return pd.DataFrame(features, columns=list(schema.FEATURES))
 
 
-def simulate_label(label: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` flows of one label: a mixture of its flow types, with its share of duplicates.
+def simulate_label(label: str, n: int, rng: np.random.Generator) -> Connections:
+    """``n`` connections of one label: a mixture of its flow types, shuffled together.
 
     Parameters
     ----------
     label : str
         One of the 15 labels (a key of :data:`nidslib.twin.traffic.TRAFFIC`).
     n : int
-        How many flows.
+        How many connections.
     rng : numpy.random.Generator
         The source of randomness.
 
     Returns
     -------
-    pandas.DataFrame
-        The 77 features and ``Label``, the flow types shuffled together, exact copies of
-        short flows among them (:data:`DUPLICATE_SHARE`).
+    Connections
 
     Raises
     ------
@@ -211,34 +407,95 @@ def simulate_label(label: str, n: int, rng: np.random.Generator) -> pd.DataFrame
     mixture = TRAFFIC[label]
     weights = np.array([w for _, w in mixture])
     per_type = rng.multinomial(n, weights / weights.sum())
-    parts = [simulate_flows(ft, k, rng) for (ft, _), k in zip(mixture, per_type) if k]
-    flows = pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=rng)
-    flows = flows.reset_index(drop=True)
+    parts = [simulate_connections(ft, k, rng) for (ft, _), k in zip(mixture, per_type) if k]
+    return Connections.concat(parts).take(rng.permutation(n))
+
+
+def _with_duplicates(flows: pd.DataFrame, label: str, rng: np.random.Generator) -> pd.DataFrame:
+    """Exact copies of short flows among a label's rows (:data:`DUPLICATE_SHARE`)."""
+    n = len(flows)
     n_copies = int(round(DUPLICATE_SHARE.get(label, 0.0) * n))
     if n_copies and n > n_copies:
-        # Short connections repeat exactly (a probe and its reset, a failed login).
+        features = list(schema.FEATURES)
         packets = flows["total_fwd_packets"] + flows["total_backward_packets"]
         originals = np.flatnonzero(packets <= packets.quantile(0.5))
         copies = rng.choice(np.arange(n), size=n_copies, replace=False)
-        flows.iloc[copies] = flows.iloc[rng.choice(originals, size=n_copies)].to_numpy()
-    flows["Label"] = label
+        flows.iloc[copies, [flows.columns.get_loc(f) for f in features]] = \
+            flows.iloc[rng.choice(originals, size=n_copies)][features].to_numpy()
     return flows
 
 
-def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator) -> pd.DataFrame:
-    """One file of the week: every label's flows, placed in time and sorted by start.
+def _random_addresses(n: int, rng: np.random.Generator, internal: bool) -> np.ndarray:
+    """IPv4 addresses as text: hosts of the lab's 192.168.10.0/24, or public ones."""
+    if internal:
+        return np.char.add("192.168.10.", rng.integers(2, 255, n).astype(str)).astype(object)
+    octets = [rng.integers(13, 224, n), *(rng.integers(0, 256, n) for _ in range(2)),
+              rng.integers(1, 255, n)]
+    return np.array([".".join(map(str, o)) for o in zip(*octets)], dtype=object)
 
-    Benign flows start at random in the file's capture hours (:data:`CAPTURE_HOURS`),
-    attacks within their campaigns (:data:`CAMPAIGNS`).
+
+def packet_table(conns: Connections, start_us: np.ndarray,
+                 rng: np.random.Generator) -> tuple[PacketTable, np.ndarray]:
+    """The connections' packets as a capture holds them, in file order, and each packet's
+    connection.
+
+    Frames shorter than Ethernet's 60 bytes are padded on the wire, and the original meter
+    counted the padding as payload (``cicflowmeter_rules.md``, 8.2: the genuine rows show
+    2 bytes for a SYN with a 4-byte option, 6 for a bare 20-byte segment): the payload here
+    is what that meter read.
+    """
+    client = conns.client.copy()
+    server = conns.server.copy()
+    client[client == ""] = _random_addresses(int((client == "").sum()), rng, internal=True)
+    server[server == ""] = _random_addresses(int((server == "").sum()), rng, internal=False)
+    names, code = np.unique(np.concatenate([client, server]).astype(str), return_inverse=True)
+    raw = np.stack([parse_address(name) for name in names])
+    client_raw, server_raw = raw[code[:conns.n]], raw[code[conns.n:]]
+    flow, fwd = conns.packets.flow, conns.packets.forward
+    order = np.argsort(start_us[flow] + conns.order_us, kind="stable")
+    flow, fwd = flow[order], fwd[order]
+    header = conns.header[order]
+    payload = np.maximum(conns.packets.payload[order], 26 - header)  # read with its padding
+    udp = conns.udp[flow]
+    ip_length = 20 + header + payload
+    table = PacketTable(
+        time_us=(start_us[flow] + conns.packets.time_us[order]).astype(np.int64),
+        src=np.where(fwd[:, None], client_raw[flow], server_raw[flow]),
+        dst=np.where(fwd[:, None], server_raw[flow], client_raw[flow]),
+        src_port=np.where(fwd, conns.src_port[flow], conns.dst_port[flow]).astype(np.uint16),
+        dst_port=np.where(fwd, conns.dst_port[flow], conns.src_port[flow]).astype(np.uint16),
+        protocol=np.where(udp, 17, 6).astype(np.uint8), ip_length=ip_length.astype(np.uint32),
+        header_length=(20 + header).astype(np.uint16),
+        transport_header_length=header.astype(np.uint16), payload_length=payload.astype(np.uint32),
+        tcp_flags=conns.tcp_flags[order], tcp_window=conns.window[order].astype(np.uint16),
+        captured_length=np.maximum(14 + ip_length, 60).astype(np.uint32))
+    return table, flow
+
+
+def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
+                  meter: str = "original") -> pd.DataFrame:
+    """One file of the week: every label's connections, placed in time, through a meter.
+
+    Benign connections start at random in the file's capture hours (:data:`CAPTURE_HOURS`),
+    attacks within their campaigns (:data:`CAMPAIGNS`). With the ``"original"`` meter, the
+    packets of the whole file go through the original CICFlowMeter's rules
+    (:func:`nidslib.packets.flows.build_flows`: a flow ends at the first FIN or after
+    120 s, one-packet flows are dropped) and its features
+    (:func:`nidslib.packets.flowmeter.features_from_flows`); each flow takes the label of
+    the connection it comes from, and each label keeps at most ``counts`` of its flows,
+    drawn at random. With ``"repaired"``, each connection is one row
+    (:func:`repaired_rows`), as in the corrected release.
 
     Parameters
     ----------
     name : str
         The file's name, as in :data:`schema.WEEK_FILES`.
     counts : dict of str to int
-        Flows per label (one entry of :func:`label_counts`).
+        Connections per label (one entry of :func:`label_counts`).
     rng : numpy.random.Generator
         The source of randomness.
+    meter : {"original", "repaired"}
+        Which meter writes the rows.
 
     Returns
     -------
@@ -249,22 +506,46 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator) -
     ------
     KeyError
         ``name`` is not a file of the week, or a label of ``counts`` is unknown.
+    ValueError
+        ``meter`` is unknown.
     """
+    if meter not in ("original", "repaired"):
+        raise ValueError(f"unknown meter {meter!r}; expected 'original' or 'repaired'")
     begin, end = CAPTURE_HOURS[name]
-    parts = []
+    day = next(day for file, day, *_ in schema.WEEK_FILES if file == name)
+    labels, parts, hours = [], [], []
     for label, n in counts.items():
-        flows = simulate_label(label, n, rng)
+        conns = simulate_label(label, n, rng)
         windows = CAMPAIGNS.get(label, [(begin, end)])
         lengths = np.array([b - a for a, b in windows])
         which = rng.choice(len(windows), size=n, p=lengths / lengths.sum())
         starts = np.array([a for a, _ in windows])[which]
-        flows["start_hour"] = starts + lengths[which] * rng.random(n)
-        parts.append(flows)
-    frame = pd.concat(parts, ignore_index=True)
+        hours.append(starts + lengths[which] * rng.random(n))
+        labels.append(np.full(n, label, dtype=object))
+        parts.append(conns)
+    conns, label_of, hour = Connections.concat(parts), np.concatenate(labels), np.concatenate(hours)
+    if meter == "repaired":
+        frame = repaired_rows(conns).assign(Label=label_of, start_hour=hour)
+    else:
+        start_us = DAY_START_US[day] + np.round(hour * 3_600_000_000).astype(np.int64)
+        table, connection = packet_table(conns, start_us, rng)
+        flows = build_flows(table)
+        first = np.r_[0, np.flatnonzero(np.diff(flows.flow)) + 1][:flows.n_flows]
+        origin = connection[flows.packet_number[first]]
+        frame = pd.DataFrame(features_from_flows(flows), columns=list(schema.FEATURES))
+        frame["Label"] = label_of[origin]
+        frame["start_hour"] = (flows.start_us() - DAY_START_US[day]) / 3_600_000_000
+        keep = []
+        for label, n in counts.items():
+            mine = np.flatnonzero(frame["Label"].to_numpy() == label)
+            keep.append(rng.choice(mine, size=n, replace=False) if len(mine) > n else mine)
+        frame = frame.iloc[np.sort(np.concatenate(keep))]
+    frame = pd.concat([_with_duplicates(part.reset_index(drop=True), label, rng)
+                       for label, part in frame.groupby("Label", sort=False)], ignore_index=True)
     return frame.sort_values("start_hour", kind="stable", ignore_index=True)
 
 
-def simulate_week(profile: str = "small", seed: int = 0):
+def simulate_week(profile: str = "small", seed: int = 0, meter: str = "original"):
     """Yield ``(file name, day, frame)`` for the eight files of the twin's week.
 
     Parameters
@@ -273,6 +554,8 @@ def simulate_week(profile: str = "small", seed: int = 0):
         A key of :data:`PROFILES`.
     seed : int
         Seed of the one generator all eight files draw from, in week order.
+    meter : {"original", "repaired"}
+        Which meter writes the rows (:func:`simulate_file`).
 
     Yields
     ------
@@ -291,7 +574,7 @@ def simulate_week(profile: str = "small", seed: int = 0):
     rng = np.random.default_rng(seed)
     counts = label_counts(profile)
     for name, day, _rows, _labels in schema.WEEK_FILES:
-        yield name, day, simulate_file(name, counts[name], rng)
+        yield name, day, simulate_file(name, counts[name], rng, meter)
 
 
 def _to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -175,6 +175,9 @@ class FlowType:
         Packets from the client (forward) and from the server (backward).
     fwd_size, bwd_size : Sizes
         Payload bytes of a forward and of a backward packet.
+    fwd_data, bwd_data : Count, optional
+        How many of a flow's packets in each direction carry data (the first ones after
+        the handshake); when given, the sizes' ``p_zero`` is not used.
     iat : float
         Median gap between packets.
     flow_sigma, packet_sigma : float
@@ -195,10 +198,17 @@ class FlowType:
         Header bytes per forward (backward) packet, with weights; ``header_bwd`` empty
         means "as ``header``".
     flags : dict of str to float
-        Chance that a flow's 0/1 flag column of that name is set, as CICIDS2017 writes
-        them (the first packet's flags under shuffled names: ``psh`` holds its SYN, ``syn``
-        its PSH; ``nidslib/packets/cicflowmeter_rules.md``, rule 6.12); a flag left out
-        never appears.
+        TCP behaviour: the chance that a connection opens inside the flow (``syn_start``:
+        SYN, then the server's SYN-ACK), closes with a FIN (``fin``) and the other
+        side's too (``fin_both``, given ``fin``), or ends in a RST (``rst``); the share
+        of data packets pushed (``psh_data``); and the chance that the server closes first
+        (``server_first``; the other side's last empty packets then follow the close). The
+        meters write them their own way.
+    p_udp : float
+        The chance that a connection is UDP (no flags, no window, 8-byte headers).
+    clients, servers : tuple of (str, float)
+        Addresses of the two ends, with weights; ``""`` for "any other" (a lab host for a
+        client, a public address for a server).
     rows : int
         How many genuine rows the type was fitted to (0: set by hand).
     """
@@ -209,6 +219,8 @@ class FlowType:
     fwd_size: Sizes
     bwd_size: Sizes
     iat: float
+    fwd_data: Count | None = None
+    bwd_data: Count | None = None
     flow_sigma: float = 1.0
     packet_sigma: float = 1.0
     p_fast: float = 0.0               # chance that a gap is back-to-back
@@ -221,7 +233,10 @@ class FlowType:
     win_bwd: tuple[tuple[int, float], ...] = ((-1, 1.0),)
     header: tuple[tuple[int, float], ...] = ((20, 0.6), (32, 0.4))
     header_bwd: tuple[tuple[int, float], ...] = ()
-    flags: dict[str, float] = field(default_factory=dict)   # fin syn rst psh ack urg
+    flags: dict[str, float] = field(default_factory=dict)
+    p_udp: float = 0.0
+    clients: tuple[tuple[str, float], ...] = ()
+    servers: tuple[tuple[str, float], ...] = ()
     rows: int = 0
 
 
@@ -243,11 +258,15 @@ def flow_type(fitted: dict) -> FlowType:
     fields = {k: v for k, v in fitted.items() if k != "weight"}
     return FlowType(**{**fields, "ports": _pairs(fitted["ports"]),
                        "fwd": count(fitted["fwd"]), "bwd": count(fitted["bwd"]),
+                       "fwd_data": count(fitted["fwd_data"]) if "fwd_data" in fitted else None,
+                       "bwd_data": count(fitted["bwd_data"]) if "bwd_data" in fitted else None,
                        "fwd_size": sizes(fitted["fwd_size"]),
                        "bwd_size": sizes(fitted["bwd_size"]),
                        "win_fwd": _pairs(fitted["win_fwd"]), "win_bwd": _pairs(fitted["win_bwd"]),
                        "header": _pairs(fitted["header"]),
-                       "header_bwd": _pairs(fitted.get("header_bwd", ()))})
+                       "header_bwd": _pairs(fitted.get("header_bwd", ())),
+                       "clients": tuple((a, float(w)) for a, w in fitted.get("clients", ())),
+                       "servers": tuple((a, float(w)) for a, w in fitted.get("servers", ()))})
 
 
 def load_calibration(path=CALIBRATION) -> dict:
