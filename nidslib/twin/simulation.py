@@ -340,7 +340,9 @@ def simulate_connections(flow_type: FlowType, n: int, rng: np.random.Generator) 
         last_of_side[flow[side]] = np.flatnonzero(side)  # the last write wins
         pick = last_of_side[who & (last_of_side >= 0)]
         bits[pick] |= FIN
-    bits[last & resets[flow]] |= RST
+    ends = last & resets[flow]
+    bits[ends] |= RST
+    bits[ends & syn_ack] = RST | ACK  # a closed port answers the SYN with a reset
     bits[udp[flow]] = 0
 
     header = np.where(forward, header_fwd[flow], header_bwd[flow])
