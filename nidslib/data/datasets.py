@@ -349,14 +349,16 @@ def week_folder(dataset: str | None = None, profile: str = "small", seed: int = 
         return data_home() / "cse-cic-ids2018"
     code = library_digest()
     folder = cache_dir() / f"twin-{profile}-seed{seed}-{code}"
-    if not all((folder / name).exists() for name, *_ in schema.WEEK_FILES):
-        from nidslib.twin import simulation  # imported late: writing the twin is rarely needed
+    from nidslib.twin import simulation  # imported late: writing the twin is rarely needed
 
+    needed = [name for name, *_ in schema.WEEK_FILES] + [simulation.CORRECTED_LABELS_FILE]
+    if not all((folder / name).exists() for name in needed):
         simulation.write_week(folder, profile=profile, seed=seed)
     return folder
 
 
-def load_week(dataset: str | None = None, profile: str = "small", seed: int = 0):
+def load_week(dataset: str | None = None, profile: str = "small", seed: int = 0,
+              corrected_labels: bool = False):
     """The week of flows every chapter starts from, as one canonical frame.
 
     Chapter 1 (Data cleaning), section "Load the whole week". The twin is read back from its
@@ -370,6 +372,11 @@ def load_week(dataset: str | None = None, profile: str = "small", seed: int = 0)
         The twin's size; ignored for real data.
     seed : int
         The twin's random seed; ignored for real data.
+    corrected_labels : bool, default False
+        Add ``corrected_label``: each flow's label by the corrected release's rules
+        (Engelen et al. 2021: attempted attacks are BENIGN, the infiltrated host's port
+        scan is "Infiltration - Portscan"). Chapter 1, section "What a label means". Only
+        the twin knows it for every row.
 
     Returns
     -------
@@ -380,14 +387,29 @@ def load_week(dataset: str | None = None, profile: str = "small", seed: int = 0)
     Raises
     ------
     ValueError
-        ``dataset`` is not one of :data:`DATASETS`, or ``profile`` is unknown.
+        ``dataset`` is not one of :data:`DATASETS`, or ``profile`` is unknown, or
+        ``corrected_labels`` is asked of real data.
     FileNotFoundError
         The real files are not in the data home.
     DatasetFormatError
         A file is malformed.
     """
     dataset = resolve_dataset(dataset)
+    if corrected_labels and dataset != "twin":
+        raise ValueError(
+            f"corrected labels are known row by row only for the twin, not for {dataset!r}: "
+            "the corrected CICIDS2017 release (Engelen et al. 2021) is a new set of flows, "
+            "not a column for the original files")
     folder = week_folder(dataset, profile, seed)
     if dataset == "cse-cic-ids2018":
         return load_cse_cic_ids2018(folder)
-    return load_cicids2017(folder)
+    week = load_cicids2017(folder)
+    if corrected_labels:
+        from nidslib.twin.simulation import CORRECTED_LABELS_FILE
+
+        corrected = (folder / CORRECTED_LABELS_FILE).read_text().splitlines()
+        if len(corrected) != len(week):
+            raise ValueError(f"{folder / CORRECTED_LABELS_FILE}: {len(corrected)} labels for "
+                             f"{len(week)} rows; delete the folder to rebuild the twin")
+        week["corrected_label"] = pd.Categorical(corrected)
+    return week

@@ -281,10 +281,10 @@ def mixtures(calibration: dict) -> dict[str, tuple[tuple[FlowType, float], ...]]
 
 
 FITTED = load_calibration()
-# label -> mixture of flow types, for the 15 labels of the original release; also the
-# traffic the original release labelled BENIGN that the corrected one calls an attack.
-_MIXTURES = mixtures(FITTED)
+# label -> mixture of flow types (every entry of the calibration); TRAFFIC: the 15 labels of
+# the original release.
+MIXTURES = mixtures(FITTED)
 TRAFFIC: dict[str, tuple[tuple[FlowType, float], ...]] = {
-    label: _MIXTURES[label] for label in schema.LABELS}
+    label: MIXTURES[label] for label in schema.LABELS}
 
 
