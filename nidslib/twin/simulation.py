@@ -22,7 +22,7 @@ Example
 >>> flows = simulate_file("Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.csv",
 ...                       {"BENIGN": 30, "DDoS": 20}, rng)
 >>> flows.shape, flows["start_hour"].is_monotonic_increasing
-((50, 79), True)
+((50, 80), True)
 >>> ddos = flows.loc[flows["Label"] == "DDoS", "start_hour"]
 >>> bool(ddos.between(15 + 56 / 60, 16 + 17 / 60).all())  # its genuine rows: 15:56-16:16
 True
@@ -540,7 +540,9 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
     Returns
     -------
     pandas.DataFrame
-        The 77 features, ``Label`` and ``start_hour`` (hours, local time), sorted by start.
+        The 77 features, ``Label``, ``corrected_label`` (by the corrected release's rules:
+        attempted attacks BENIGN, the missed port scan named) and ``start_hour`` (hours,
+        local time), sorted by start.
 
     Raises
     ------
