@@ -277,11 +277,14 @@ def fake_simulation(monkeypatch, tmp_path):
     def write_week(folder, profile="small", seed=0):
         calls.append((Path(folder), profile, seed))
         Path(folder).mkdir(parents=True, exist_ok=True)
+        corrected = []
         for name, _day, _rows, labels in schema.WEEK_FILES:
             write_ml_file(Path(folder) / name, list(labels))
+            corrected += ["BENIGN" if label.startswith("Web") else label for label in labels]
+        (Path(folder) / "corrected_labels.txt").write_text("\n".join(corrected) + "\n")
         return [Path(folder) / name for name in WEEK]
 
-    fake = types.SimpleNamespace(write_week=write_week)
+    fake = types.SimpleNamespace(write_week=write_week, CORRECTED_LABELS_FILE="corrected_labels.txt")
     monkeypatch.setitem(sys.modules, "nidslib.twin.simulation", fake)
     monkeypatch.setattr(nidslib.twin, "simulation", fake, raising=False)
     monkeypatch.setenv("NIDSLIB_CACHE", str(tmp_path / "cache"))
@@ -297,6 +300,20 @@ def test_load_week_writes_the_twin_once(fake_simulation, tmp_path):
     assert folder.name.startswith("twin-small-seed3-"), "the name carries the code's hash"
     assert set(first["label"]) == set(schema.LABELS)
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_load_week_gives_the_corrected_label_beside_the_original(fake_simulation):
+    week = load_week(profile="small", seed=3, corrected_labels=True)
+    web = week["label"].str.startswith("Web")
+    assert (week.loc[web, "corrected_label"] == "BENIGN").all()
+    assert (week.loc[~web, "corrected_label"] == week.loc[~web, "label"]).all()
+    assert "corrected_label" not in load_week(profile="small", seed=3)
+
+
+def test_load_week_says_real_data_has_no_corrected_labels(fake_simulation):
+    with pytest.raises(ValueError, match="only for the twin"):
+        load_week("cicids2017", corrected_labels=True)
+    assert fake_simulation == []
 
 
 def test_load_week_reads_the_setting(fake_simulation, monkeypatch, tmp_path):

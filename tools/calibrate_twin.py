@@ -172,8 +172,11 @@ def fit_flow_type(rows: pd.DataFrame) -> dict:
     ports = rows["destination_port"].value_counts(normalize=True)
     named = ports[ports >= 0.03].head(8)
     port_pairs = [[int(p), _r(w)] for p, w in named.items()]
+    other_ports = []
     if 1 - named.sum() > 0.01:
-        port_pairs.append([0, _r(1 - named.sum())])   # 0: a random high port
+        port_pairs.append([0, _r(1 - named.sum())])   # 0: any other port, drawn from:
+        rest = rows.loc[~rows["destination_port"].isin(named.index), "destination_port"]
+        other_ports = [int(q) for q in rest.quantile(np.linspace(0, 1, 21)).round()]
     # Header bytes per packet: the forward ones are the smallest forward segment's header;
     # backward, the mean per packet, to the 4 bytes TCP headers come in.
     header = rows["min_seg_size_forward"].clip(lower=8).astype(int)
@@ -198,6 +201,7 @@ def fit_flow_type(rows: pd.DataFrame) -> dict:
              "psh_data": _r(pushed.clip(upper=1).median()) if tcp.any() else 0.0}
     return {
         "rows": int(len(rows)), "p_udp": _r(udp.mean()), "ports": port_pairs,
+        "other_ports": other_ports,
         "clients": addresses(rows["src_ip"]), "servers": addresses(rows["dst_ip"]),
         "fwd": fit_count(fwd, low=1), "bwd": fit_count(bwd, low=0),
         "fwd_data": fit_count(fwd_data.clip(upper=fwd).astype(int), low=0),
@@ -292,7 +296,13 @@ def fit_attempts(original: pd.DataFrame, attacker: str, victim: str) -> dict:
                     & (original["total_length_of_bwd_packets"] == 0)]
     rows = rows.assign(protocol=6, src_ip=attacker, dst_ip=victim)
     flow_type = fit_flow_type(rows)
-    flow_type.update(flags=ATTEMPT_FLAGS, weight=1.0)
+    # One pause, the longest gap (the original meter does not count a pause before the
+    # closing FIN as idle, rule 4.4), the other gaps back to back.
+    longest = np.log(rows["flow_iat_max"] / 1e6)
+    packets = rows["total_fwd_packets"] + rows["total_backward_packets"]
+    flow_type.update(flags=ATTEMPT_FLAGS, weight=1.0, p_idle=1.0, idle_s=_r(np.exp(longest.median())),
+                     idle_sigma=_r(longest.std()), idle_share=_r(1 / (packets.median() - 1)),
+                     p_fast=1.0, fast_us=_r(rows["flow_iat_min"].clip(lower=1).median(), 1))
     return {"source": sorted(rows["source_file"].unique()), "rows": int(len(rows)),
             "flow_types": [flow_type]}
 

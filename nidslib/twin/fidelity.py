@@ -306,7 +306,8 @@ def both_ways(twin: pd.DataFrame, genuine: pd.DataFrame, features=COMPARABLE,
     -------
     pandas.DataFrame
         One row per class of ``genuine`` (index ``label``): ``genuine_rows``,
-        ``twin_rows``, ``twin_to_genuine``, ``genuine_to_twin``, ``ceiling``,
+        ``twin_rows``, ``twin_to_genuine`` (and ``twin_to_genuine_family``, a prediction in
+        the right family counting), ``genuine_to_twin``, ``ceiling``,
         ``most_often_called`` (the twin-trained forest's commonest answer), and, on the
         ``BENIGN`` row, ``benign_false_alarms``.
     """
@@ -320,11 +321,13 @@ def both_ways(twin: pd.DataFrame, genuine: pd.DataFrame, features=COMPARABLE,
     smallest = int(pd.Series(y_real).value_counts().min())
     cv = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=seed)
     crossed = cross_val_predict(_forest(seed), x_real, y_real, cv=cv)
+    family = np.vectorize(lambda name: schema.LABEL_FAMILY.get(name, name))
     rows = []
     for cls in pd.unique(y_real):
         real, sim = y_real == cls, y_twin == cls
         row = {"label": cls, "genuine_rows": int(real.sum()), "twin_rows": int(sim.sum()),
                "twin_to_genuine": float((on_real[real] == cls).mean()),
+               "twin_to_genuine_family": float((family(on_real[real]) == family(cls)).mean()),
                "genuine_to_twin": float((on_twin[sim] == cls).mean()) if sim.any() else np.nan,
                "ceiling": float((crossed[real] == cls).mean()),
                "most_often_called": pd.Series(on_real[real]).value_counts().index[0]}

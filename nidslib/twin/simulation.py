@@ -367,8 +367,7 @@ def simulate_connections(flow_type: FlowType, n: int, rng: np.random.Generator) 
     header = np.where(handshake & (header == 32), 40, header)  # options on SYN and SYN-ACK
     window = np.where(forward, win_fwd[flow], win_bwd[flow])
     window[udp[flow]] = 0
-    port = weighted_choice(flow_type.ports, rng, n)
-    port = np.where(port == 0, rng.integers(1024, 65536, n), port)
+    port = flow_type.sample_ports(rng, n)
     return Connections(
         packets=packets, order_us=order_us, tcp_flags=bits, header=header.astype(np.int64),
         window=window.astype(np.int64), udp=udp, dst_port=port,

@@ -170,7 +170,10 @@ class FlowType:
     Attributes
     ----------
     ports : tuple of (int, float)
-        Destination ports and weights; port 0 means "a random high port".
+        Destination ports and weights; port 0 means "any other port", drawn from
+        ``other_ports``.
+    other_ports : tuple of int
+        Quantiles (0, 5, ..., 100 %) of the other ports; empty: uniform over 1024-65535.
     fwd, bwd : Count
         Packets from the client (forward) and from the server (backward).
     fwd_size, bwd_size : Sizes
@@ -213,7 +216,7 @@ class FlowType:
         How many genuine rows the type was fitted to (0: set by hand).
     """
 
-    ports: tuple[tuple[int, float], ...]        # port 0 means "a random high port"
+    ports: tuple[tuple[int, float], ...]        # port 0 means "any other port"
     fwd: Count
     bwd: Count
     fwd_size: Sizes
@@ -237,7 +240,19 @@ class FlowType:
     p_udp: float = 0.0
     clients: tuple[tuple[str, float], ...] = ()
     servers: tuple[tuple[str, float], ...] = ()
+    other_ports: tuple[int, ...] = ()
     rows: int = 0
+
+    def sample_ports(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Destination ports of ``n`` connections (see ``ports`` and ``other_ports``)."""
+        port = weighted_choice(self.ports, rng, n)
+        other = port == 0
+        if self.other_ports:
+            grid = np.linspace(0, 1, len(self.other_ports))
+            drawn = np.round(np.interp(rng.random(n), grid, self.other_ports))
+        else:
+            drawn = rng.integers(1024, 65536, n)
+        return np.where(other, drawn, port).astype(np.int64)
 
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
@@ -265,6 +280,7 @@ def flow_type(fitted: dict) -> FlowType:
                        "win_fwd": _pairs(fitted["win_fwd"]), "win_bwd": _pairs(fitted["win_bwd"]),
                        "header": _pairs(fitted["header"]),
                        "header_bwd": _pairs(fitted.get("header_bwd", ())),
+                       "other_ports": tuple(fitted.get("other_ports", ())),
                        "clients": tuple((a, float(w)) for a, w in fitted.get("clients", ())),
                        "servers": tuple((a, float(w)) for a, w in fitted.get("servers", ()))})
 
