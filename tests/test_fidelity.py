@@ -1,11 +1,13 @@
 """The twin against the genuine CICIDS2017 rows: a regression of the twin fails here.
 
 The bounds sit a little below (recall) or above (KS) what the small twin, seed 0, measured
-when they were set (benchmarks/README.md, "Twin fidelity", has the full table): they catch
-a twin that drifts away from real traffic, not noise. SQL injection is the twin's weak spot
-(20 twin flows, 21 genuine ones): its bounds are loose.
+when they were set (benchmarks/README.md, "Twin fidelity", has the full tables): they catch
+a twin that drifts away from real traffic, not noise. Two sets of genuine rows: the
+original release's (five classes; the twin's own format and labels) and the corrected
+release's samples (every class; the rows the twin's flow types were fitted to).
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import SHARED_DATASETS, needs_genuine
@@ -17,13 +19,15 @@ GENUINE = SHARED_DATASETS / "cicids2017"
 needs_original_rows = needs_genuine(*(GENUINE / folder for folder in fidelity.GENUINE_FOLDERS))
 
 XSS, SQLI = "Web Attack - XSS", "Web Attack - Sql Injection"
-# Measured: BENIGN 0.132, DDoS 0.207, PortScan 0.081, XSS 0.050, SQL injection 0.200.
-MAX_MEDIAN_KS = {"BENIGN": 0.16, "DDoS": 0.24, "PortScan": 0.11, XSS: 0.08, SQLI: 0.25}
-# Measured with 10,000 benign twin flows: BENIGN 0.959, DDoS 0.995, PortScan 0.844, XSS
-# family 0.933 (as a label 0.178: the twin's XSS looks like its web brute force), SQL
-# injection 0.429 (9 of 21 flows).
-MIN_RECALL = {"BENIGN": 0.93, "DDoS": 0.95, "PortScan": 0.8}
-MIN_FAMILY_RECALL = {XSS: 0.88, SQLI: 0.25}
+# Against the original release's rows (the twin's own meter and labels). Measured with the
+# calibrated twin: BENIGN 0.105, DDoS 0.218, PortScan 0.241, XSS 0.050, SQL injection 0.324.
+MAX_MEDIAN_KS = {"BENIGN": 0.13, "DDoS": 0.25, "PortScan": 0.27, XSS: 0.08, SQLI: 0.36}
+# Measured with 10,000 benign twin flows: BENIGN 0.982, DDoS 0.978, PortScan 0.782, XSS
+# family 0.926 (as a label 0.008: the original XSS rows are attempts, which look like the
+# web brute-force attempts). SQL injection 0.000: its 21 original rows are called benign;
+# it is checked against the corrected release below.
+MIN_RECALL = {"BENIGN": 0.95, "DDoS": 0.95, "PortScan": 0.75}
+MIN_FAMILY_RECALL = {XSS: 0.89}
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +74,16 @@ def test_a_forest_trained_on_the_twin_finds_the_genuine_attacks(twin, genuine):
 
 
 CORRECTED = GENUINE / "improved_rnd2500"
-# The twin against the corrected release's samples, on the features both meters share,
-# measured with `benchmarks/twin_fidelity.py --corrected` (benchmarks/README.md, "Every
-# class, against the corrected release"): the twin-trained forest recalls benign 0.982,
-# FTP-Patator 1.000, SSH-Patator 0.992, DDoS 1.000 of the genuine rows, and calls 1.8 % of
-# genuine benign rows an attack. The bounds catch a twin that gets worse; issue 13 raises them.
-MIN_TWIN_TO_GENUINE = {"BENIGN": 0.95, "FTP-Patator": 0.95, "SSH-Patator": 0.95, "DDoS": 0.95}
-MAX_BENIGN_FALSE_ALARMS = 0.03
+# The twin against the corrected release's samples, both ways, on the features both meters
+# share (`benchmarks/twin_fidelity.py --corrected`; benchmarks/README.md, "Every class,
+# against the corrected release"). Measured recall of the twin-trained forest on the
+# genuine rows, a prediction in the right family counting; the bounds sit 0.03 below.
+MEASURED_FAMILY_RECALL = {
+    "BENIGN": 0.996, "FTP-Patator": 0.996, "SSH-Patator": 0.987, "DoS slowloris": 0.964,
+    "DoS Slowhttptest": 0.963, "DoS Hulk": 0.998, "DoS GoldenEye": 0.934, "Heartbleed": 1.0,
+    "Web Attack - Brute Force": 0.973, XSS: 0.944, SQLI: 0.923, "Infiltration": 0.833,
+    "Bot": 0.993, "PortScan": 0.977, "DDoS": 1.0, "Infiltration - Portscan": 0.784}
+MAX_BENIGN_FALSE_ALARMS = 0.01   # measured 0.004
 
 
 def test_both_ways_on_separable_classes():
@@ -123,12 +130,15 @@ def test_load_corrected_rows_says_where_it_looked(tmp_path):
 
 
 @needs_genuine(CORRECTED)
-def test_the_twin_transfers_both_ways_where_it_did(twin):
+def test_every_class_of_the_twin_is_recognised_in_genuine_rows():
     genuine = fidelity.load_corrected_rows(CORRECTED)
-    genuine = genuine[genuine["label"].isin(schema.LABELS)]
-    table = fidelity.both_ways(twin, genuine, seed=0)
-    assert set(table.index) == set(schema.LABELS)
-    for label, bound in MIN_TWIN_TO_GENUINE.items():
-        assert table.loc[label, "twin_to_genuine"] > bound, table.loc[label]
+    table = fidelity.both_ways(fidelity.corrected_twin("small", seed=0), genuine, seed=0)
+    assert set(table.index) == set(MEASURED_FAMILY_RECALL)
+    recall = table["twin_to_genuine_family"]
+    # Issue 13's target: 80 % of the genuine rows, or within 5 points of the genuine ceiling.
+    target = np.minimum(0.8, table["ceiling"] - 0.05)
+    labels = list(schema.LABELS)
+    assert (recall[labels] >= target[labels]).all(), table.loc[labels]
+    for label, measured in MEASURED_FAMILY_RECALL.items():
+        assert recall[label] >= measured - 0.03, table.loc[label]
     assert table.loc["BENIGN", "benign_false_alarms"] < MAX_BENIGN_FALSE_ALARMS
-    assert (table["ceiling"] >= 0.6).all(), table["ceiling"]  # the genuine rows are separable

@@ -72,7 +72,10 @@ def test_attacks_happen_in_their_campaign_hours(twin_frames):
     wednesday = twin_frames["Wednesday-workingHours.pcap_ISCX.csv"]
     hulk = wednesday.loc[wednesday["Label"] == "DoS Hulk", "start_hour"]
     begin, end = simulation.CAMPAIGNS["DoS Hulk"][0]
-    assert hulk.between(begin, end).all()
+    # Connections start inside the campaign; a flow of one starts at most 120 s later (the
+    # flow timeout, or the packets after its first FIN).
+    assert hulk.between(begin, end + 120 / 3600).all()
+    assert hulk.between(begin, end).mean() > 0.95
     assert wednesday["start_hour"].is_monotonic_increasing, "rows are in time order"
 
 
