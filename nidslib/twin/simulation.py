@@ -287,12 +287,15 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator, answer_first
     idle = flow_type.idle_s * 1e6 * np.exp(flow_type.idle_sigma * rng.standard_normal(len(flow)))
     gap = np.where(goes_idle, np.maximum(idle, ACTIVITY_TIMEOUT_US + 1), gap)
     gap[first] = 0
+    flow_length = np.bincount(flow, weights=gap, minlength=n)
+    # The flow timeout: no connection outlasts it, even after each gap is floored at the
+    # clock's 1 µs (a capture timestamps two packets apart).
+    squeeze = np.minimum(1.0, (TIMEOUT_US - total) / np.maximum(flow_length, 1))
+    gap = np.maximum(np.floor(gap * squeeze[flow]), 1)
+    gap[first] = 0
     # Quirks: flows whose packets share one microsecond, and clocks that step back.
     gap[(rng.random(n) < ZERO_DURATION_SHARE)[flow]] = 0
     step_back = (rng.random(n) < CLOCK_STEP_SHARE)[flow] & (position == 1)
-    flow_length = np.bincount(flow, weights=gap, minlength=n)
-    squeeze = np.minimum(1.0, TIMEOUT_US / np.maximum(flow_length, 1))  # the flow timeout
-    gap = np.floor(gap * squeeze[flow])  # floor: rounding up could pass the timeout
     in_order = np.cumsum(gap)
     gap[step_back] = -rng.integers(1, 20, step_back.sum())
     elapsed = np.cumsum(gap)  # time since the first flow's start; each flow from its own:
