@@ -34,8 +34,6 @@ export.use_one_core()
 import keras  # noqa: E402
 
 RESULTS = reproducibility.RECORDED / "compression.csv"  # chapter 7 plots it
-BOUNDS = {"float32": (0.999, 1e-4), "float16": (0.995, 0.02), "dynamic": (0.98, 0.15),
-          "int8": (0.98, 0.25)}
 
 
 def _machine() -> str:
@@ -127,8 +125,7 @@ def main(argv=None) -> pd.DataFrame:
                 scores = (training.predict_scores(runnable, x_test)
                           if isinstance(runnable, keras.Model) else runnable.predict_scores(x_test))
                 row.update(deployment.check_parity(
-                    training.predict_scores(source, x_test), scores,
-                    min_agreement=BOUNDS[kind][0], max_abs_diff=BOUNDS[kind][1], name=name))
+                    training.predict_scores(source, x_test), scores, kind=kind, name=name))
             row.update(deployment.measure(runnable, x_test, y_test, classes=families,
                                           repeats=args.repeats, single_calls=args.single_calls))
             rows.append(row)

@@ -12,7 +12,7 @@ A broken "export" (its score columns swapped) that the parity check catches.
 >>> import numpy as np
 >>> reference = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
 >>> parity(reference, reference[:, ::-1])
-{'n': 3, 'agreement': 0.0, 'max_abs_diff': 0.8}
+{'n': 3, 'agreement': 0.0, 'max_abs_diff': 0.8, 'p99_abs_diff': 0.796}
 >>> check_parity(reference, reference[:, ::-1], name="swapped")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
     ...
@@ -30,7 +30,17 @@ from pathlib import Path
 import keras
 import numpy as np
 
-__all__ = ["ParityError", "check_parity", "file_sizes", "measure", "parity"]
+__all__ = ["PARITY_BOUNDS", "ParityError", "check_parity", "file_sizes", "measure", "parity"]
+
+#: Per kind of export: the least agreement of predicted classes, the largest score
+#: difference allowed, and the share of inputs that bound covers. Float exports match to
+#: rounding on every input. An 8-bit export moves most scores by a few hundredths, and the
+#: odd input, near a quantisation step in many weights at once, by much more: in chapter 7
+#: on the twin the worst of 9,506 test flows moved by 0.29 to 0.80 over seeds, while the
+#: int8 teacher's 99th percentile was 0.06 (seed 0), so int8 is bounded at its 99th
+#: percentile.
+PARITY_BOUNDS = {"float32": (0.999, 1e-4, 1.0), "float16": (0.995, 0.02, 1.0),
+                 "dynamic": (0.98, 0.15, 1.0), "int8": (0.98, 0.1, 0.99)}
 
 
 class ParityError(AssertionError):
@@ -46,7 +56,8 @@ def parity(reference_scores, scores) -> dict:
 
     Chapter 7 (Model compression), section "Quantization". Returns ``agreement`` (share of
     inputs with the same predicted class), ``max_abs_diff`` (largest absolute difference of
-    any score) and ``n``.
+    any score), ``p99_abs_diff`` (the 99th percentile over inputs of each input's largest
+    difference) and ``n``.
 
     Parameters
     ----------
@@ -58,7 +69,7 @@ def parity(reference_scores, scores) -> dict:
     Returns
     -------
     dict
-        ``n``, ``agreement`` and ``max_abs_diff``.
+        ``n``, ``agreement``, ``max_abs_diff`` and ``p99_abs_diff``.
 
     Raises
     ------
@@ -71,28 +82,37 @@ def parity(reference_scores, scores) -> dict:
                          "expected both from the same inputs")
     if not len(reference):
         raise ValueError("reference_scores is empty; parity needs real test inputs")
+    per_input = np.abs(reference.astype(np.float64) - scores).reshape(len(reference), -1).max(axis=1)
     return {"n": int(len(reference)),
             "agreement": float(np.mean(training.scores_to_labels(reference)
                                        == training.scores_to_labels(scores))),
-            "max_abs_diff": float(np.max(np.abs(reference.astype(np.float64) - scores)))}
+            "max_abs_diff": float(per_input.max()),
+            "p99_abs_diff": float(np.quantile(per_input, 0.99))}
 
 
-def check_parity(reference_scores, scores, *, min_agreement: float = 0.99,
-                 max_abs_diff: float = 0.05, name: str = "export") -> dict:
+def check_parity(reference_scores, scores, *, kind: str | None = None,
+                 min_agreement: float = 0.99, max_abs_diff: float = 0.05, share: float = 1.0,
+                 name: str = "export") -> dict:
     """:func:`parity`, raising :class:`ParityError` when the export is off.
 
-    Off means agreement below ``min_agreement`` or a score off by more than
-    ``max_abs_diff``. Chapter 7 (Model compression), section "Quantization". Float exports
-    match to about 1e-6; int8 ones need looser bounds.
+    Off means agreement below ``min_agreement``, or a score off by more than
+    ``max_abs_diff`` on more than ``1 - share`` of the inputs. Chapter 7 (Model
+    compression), section "Quantization". Float exports match to about 1e-6 everywhere;
+    int8 ones need looser bounds, on most inputs (:data:`PARITY_BOUNDS`).
 
     Parameters
     ----------
     reference_scores, scores : array_like
         As in :func:`parity`.
+    kind : {"float32", "float16", "dynamic", "int8"}, optional
+        The kind of export: its :data:`PARITY_BOUNDS` replace the three bounds below.
     min_agreement : float, default 0.99
         The smallest share of inputs with the same predicted class.
     max_abs_diff : float, default 0.05
         The largest absolute score difference allowed.
+    share : {1.0, 0.99}, default 1.0
+        The share of inputs ``max_abs_diff`` bounds: every input, or 99 % of them (then
+        ``p99_abs_diff`` is checked).
     name : str, default "export"
         The export's name, for the error message.
 
@@ -108,11 +128,19 @@ def check_parity(reference_scores, scores, *, min_agreement: float = 0.99,
     ValueError
         As :func:`parity`.
     """
+    if kind is not None:
+        if kind not in PARITY_BOUNDS:
+            raise ValueError(f"kind must be one of {sorted(PARITY_BOUNDS)}, not {kind!r}")
+        min_agreement, max_abs_diff, share = PARITY_BOUNDS[kind]
+    if share not in (1.0, 0.99):
+        raise ValueError(f"share must be 1.0 (every input) or 0.99, not {share!r}")
     result = parity(reference_scores, scores)
-    if result["agreement"] < min_agreement or result["max_abs_diff"] > max_abs_diff:
+    measure, what = (("max_abs_diff", "max") if share == 1.0
+                     else ("p99_abs_diff", "99th percentile of"))
+    if result["agreement"] < min_agreement or result[measure] > max_abs_diff:
         raise ParityError(f"{name} fails parity with its Keras model on {result['n']} inputs: "
                           f"agreement {result['agreement']:.4f} (at least {min_agreement} "
-                          f"expected), max |score difference| {result['max_abs_diff']:.3g} "
+                          f"expected), {what} |score difference| {result[measure]:.3g} "
                           f"(at most {max_abs_diff} expected)")
     return result
 

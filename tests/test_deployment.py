@@ -20,6 +20,21 @@ def test_parity_values_and_errors():
     assert deployment.check_parity(reference, reference)["agreement"] == 1.0
 
 
+def test_int8_parity_bounds_most_inputs_not_the_worst():
+    reference = np.tile([[0.9, 0.1]], (1_000, 1))
+    scores = reference.copy()
+    scores[:5] = [[0.5, 0.5]]  # five odd inputs of 1,000 move by 0.4, the class unchanged
+    result = deployment.check_parity(reference, scores, kind="int8")
+    assert result["max_abs_diff"] == pytest.approx(0.4) and result["p99_abs_diff"] == 0
+    with pytest.raises(deployment.ParityError, match="max"):
+        deployment.check_parity(reference, scores, kind="dynamic")
+    scores[:20] = [[0.7, 0.3]]  # 2 % moved by 0.2: over the int8 bound on 99 %
+    with pytest.raises(deployment.ParityError, match="99th percentile"):
+        deployment.check_parity(reference, scores, kind="int8")
+    with pytest.raises(ValueError, match="kind"):
+        deployment.check_parity(reference, scores, kind="int4")
+
+
 # --- Measurement ---------------------------------------------------------------------------
 
 
