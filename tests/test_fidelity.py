@@ -109,6 +109,17 @@ def test_both_ways_reports_a_class_the_twin_lacks():
     assert table.loc["Bot", "most_often_called"] == "BENIGN"
 
 
+def test_benign_separation_is_chance_for_benign_lookalikes_and_says_what_it_lacks():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"flow_duration": rng.lognormal(5, 1, 2_000),
+                          "total_fwd_packets": rng.poisson(5, 2_000),
+                          "label": ["BENIGN"] * 1_500 + ["PortScan"] * 500})
+    features = ["flow_duration", "total_fwd_packets"]
+    assert abs(fidelity.benign_separation(frame, "PortScan", features=features) - 0.5) < 0.05
+    with pytest.raises(ValueError, match="'DDoS' row"):
+        fidelity.benign_separation(frame, "DDoS", features=features)
+
+
 def test_harmonise_writes_no_window_as_zero_for_both_meters():
     frame = pd.DataFrame({"init_win_bytes_forward": [-1, 0, 29200],
                           "init_win_bytes_backward": [-1, 235, 0]})
