@@ -5,7 +5,8 @@ Chapter 9 (From packets to alerts, in preparation)::
     nidslib flows CAPTURE -o FLOWS.csv
     nidslib detect CAPTURE [-m MODEL.onnx] [-o ALERTS.jsonl]
 
-Both read a pcap or pcapng file (:mod:`nidslib.packets.capture`), build flows by the
+Both read a pcap or pcapng file (:mod:`nidslib.packets.capture`; ``--count-padding``
+counts short Ethernet frames' padding as payload, as the original tool did), build flows by the
 original CICFlowMeter's rules as the capture is read (:mod:`nidslib.packets.flows`) and
 compute their 77 features with the code the twin uses (:mod:`nidslib.packets.flowmeter`).
 ``flows`` writes CICIDS2017's TrafficLabelling CSV (:mod:`nidslib.packets.flowcsv`);
@@ -40,6 +41,11 @@ from nidslib.serving import Detector, alerts
 __all__ = ["main"]
 
 
+PADDING_HELP = ("count the padding of short Ethernet frames as payload, as the original "
+                "CICFlowMeter's rows show it did; the twin's captures need it to give back "
+                "the twin's rows")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nidslib", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_argument("-o", "--output", type=Path, required=True, help="the CSV to write")
     flows.add_argument("--ipv6", action="store_true",
                        help="also build IPv6 flows (the 2017 tool read IPv4 only)")
+    flows.add_argument("--count-padding", action="store_true", help=PADDING_HELP)
     detect = commands.add_parser(
         "detect", help="score each flow of a capture and write alerts as JSON lines",
         description="Build flows as 'nidslib flows' does, score them with an ONNX model and "
@@ -63,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="the JSON-lines file to write (default: standard output)")
     detect.add_argument("--ipv6", action="store_true",
                         help="also build IPv6 flows (the 2017 tool read IPv4 only)")
+    detect.add_argument("--count-padding", action="store_true", help=PADDING_HELP)
     return parser
 
 
@@ -71,7 +79,7 @@ def _read_flows(args, say):
     (for what was left out)."""
     if not args.capture.is_file():
         raise FileNotFoundError(f"{args.capture}: no such file")
-    reader = read_packets(args.capture)
+    reader = read_packets(args.capture, padding_as_payload=args.count_padding)
 
     def chunks():  # progress after each chunk of a million packets
         for chunk in reader:

@@ -12,7 +12,7 @@ from nidslib.packets.capture import CaptureFormatError, read_capture, read_packe
 from nidslib.packets.table import PacketTable
 from nidslib.packets.capture_write import (ETHERNET, IPV4, IPV6, RAW, SLL, SLL2, Packet, link_frame,
                                    pcapng_block, pcapng_interface, pcapng_section, write_pcap,
-                                   write_pcapng)
+                                   write_pcapng, write_table)
 
 T0 = 1_499_000_000_000_000  # 2017-07-02, microseconds
 
@@ -110,6 +110,38 @@ def test_snaplen_keeps_true_lengths(tmp_path):
     write_pcap(tmp_path / "snap.pcap", packets, snaplen=96)
     table, _ = read_capture(tmp_path / "snap.pcap")
     assert table.payload_length.tolist() == [1400] and table.captured_length.tolist() == [96]
+
+
+def test_ethernet_padding_is_payload_only_when_asked(tmp_path):
+    ack = Packet(T0, "10.0.0.1", "10.0.0.2", 6, 40000, 80)  # 54 bytes, padded to 60 on the wire
+    data = Packet(T0 + 1, "10.0.0.2", "10.0.0.1", 6, 80, 40000, payload=10)  # 64 bytes: none
+    write_pcap(tmp_path / "pad.pcap", [(ack.time_us, link_frame(ack) + bytes(6)), data])
+    write_pcap(tmp_path / "raw.pcap", [(ack.time_us, link_frame(ack, RAW) + bytes(6))],
+               link_type=RAW)  # no Ethernet, no padding: trailing bytes stay uncounted
+    assert read_capture(tmp_path / "pad.pcap")[0].payload_length.tolist() == [0, 10]
+    padded, _ = read_capture(tmp_path / "pad.pcap", padding_as_payload=True)
+    assert padded.payload_length.tolist() == [6, 10] and padded.ip_length.tolist() == [40, 50]
+    raw, _ = read_capture(tmp_path / "raw.pcap", padding_as_payload=True)
+    assert raw.payload_length.tolist() == [0]
+
+
+def test_write_table_round_trip(tmp_path):
+    packets = [p for p in mixed_packets(200) if ":" not in p.src and p.protocol in (6, 17)]
+    write_pcap(tmp_path / "full.pcap", packets)
+    table, _ = read_capture(tmp_path / "full.pcap")
+    assert write_table(tmp_path / "headers.pcap", table) == len(table)
+    again, report = read_capture(tmp_path / "headers.pcap")
+    assert report.packets_used == len(table)
+    for field in ("time_us", "src", "dst", "src_port", "dst_port", "protocol", "ip_length",
+                  "header_length", "payload_length", "tcp_flags", "tcp_window"):
+        assert np.array_equal(getattr(again, field), getattr(table, field)), field
+    # headers only; a frame under Ethernet's 60 bytes whole, padded
+    frame = 14 + table.ip_length.astype(int)
+    assert again.captured_length.tolist() == np.where(
+        frame < 60, 60, 14 + table.header_length.astype(int)).tolist()
+    write_pcap(tmp_path / "v6.pcap", [Packet(T0, "2001:db8::1", "2001:db8::2", 17, 1, 2)])
+    with pytest.raises(ValueError, match="IPv4 packets only"):
+        write_table(tmp_path / "out.pcap", read_capture(tmp_path / "v6.pcap")[0])
 
 
 def test_chunks_and_small_blocks_give_the_same_table(tmp_path):

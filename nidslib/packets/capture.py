@@ -169,7 +169,8 @@ def _inspect(path: Path):
                              f"bytes are {magic.hex()}; expected {_EXPECTED}")
 
 
-def read_packets(path, chunk_size: int = 1_000_000, *, block_size: int = 64 << 20):
+def read_packets(path, chunk_size: int = 1_000_000, *, block_size: int = 64 << 20,
+                 padding_as_payload: bool = False):
     """Read a pcap or pcapng file as :class:`PacketTable` chunks.
 
     Parameters
@@ -181,6 +182,10 @@ def read_packets(path, chunk_size: int = 1_000_000, *, block_size: int = 64 << 2
         the block, whatever the size of the file.
     block_size : int
         Bytes read from the file at a time (a longer record enlarges the buffer to fit).
+    padding_as_payload : bool
+        Count the padding of short Ethernet frames as payload, as the original CICFlowMeter
+        did (:func:`nidslib.packets.decode.decode`); the twin's captures need it to give
+        back the twin's rows.
 
     Returns
     -------
@@ -198,10 +203,10 @@ def read_packets(path, chunk_size: int = 1_000_000, *, block_size: int = 64 << 2
     FileNotFoundError
         When ``path`` does not exist.
     """
-    return PacketReader(path, chunk_size, block_size)
+    return PacketReader(path, chunk_size, block_size, padding_as_payload)
 
 
-def read_capture(path, chunk_size: int = 1_000_000):
+def read_capture(path, chunk_size: int = 1_000_000, padding_as_payload: bool = False):
     """Read a whole capture: ``(PacketTable, CaptureReport)``.
 
     Parameters
@@ -210,6 +215,8 @@ def read_capture(path, chunk_size: int = 1_000_000):
         The capture file.
     chunk_size : int
         Rows per chunk while reading (the chunks are concatenated).
+    padding_as_payload : bool
+        As :func:`read_packets`.
 
     Returns
     -------
@@ -221,7 +228,7 @@ def read_capture(path, chunk_size: int = 1_000_000):
     CaptureFormatError, ValueError, FileNotFoundError
         As :func:`read_packets`.
     """
-    reader = read_packets(path, chunk_size)
+    reader = read_packets(path, chunk_size, padding_as_payload=padding_as_payload)
     return PacketTable.concat(reader), reader.report
 
 
@@ -236,6 +243,8 @@ class PacketReader:
         Rows per :class:`PacketTable`.
     block_size : int, default 64 MiB
         Bytes read from the file at a time.
+    padding_as_payload : bool, default False
+        As :func:`read_packets`.
 
     Attributes
     ----------
@@ -248,10 +257,12 @@ class PacketReader:
         As :func:`read_packets`.
     """
 
-    def __init__(self, path, chunk_size: int = 1_000_000, block_size: int = 64 << 20):
+    def __init__(self, path, chunk_size: int = 1_000_000, block_size: int = 64 << 20,
+                 padding_as_payload: bool = False):
         if chunk_size < 1 or block_size < 64:
             raise ValueError("chunk_size must be at least 1 and block_size at least 64")
         self.path, self.chunk_size, self.block_size = Path(path), chunk_size, block_size
+        self.padding_as_payload = padding_as_payload
         self._format = _inspect(self.path)
         kind, _, _, link, _ = self._format
         self.report = CaptureReport(str(path), kind, (link,) if link is not None else ())
@@ -331,7 +342,7 @@ class PacketReader:
 
     def _decoded(self, views, data, captured, time, link) -> PacketTable:
         """Decode a batch (:func:`nidslib.packets.decode.decode`) and count it in the report."""
-        table, counts = decode(views, data, captured, time, link)
+        table, counts = decode(views, data, captured, time, link, self.padding_as_payload)
         self.report.packets_read += int(counts.sum())
         self.report.packets_used += int(counts[0])
         for name, k in zip(KINDS, counts[1:]):

@@ -99,7 +99,8 @@ def _link_layer(v: Views, d, c, link, kind):
     return l3, ethertype
 
 
-def decode(v: Views, d, c, time, link) -> tuple[PacketTable, np.ndarray]:
+def decode(v: Views, d, c, time, link, padding_as_payload: bool = False
+           ) -> tuple[PacketTable, np.ndarray]:
     """Decode a batch of packets into table rows, and count the packets skipped by kind.
 
     Parameters
@@ -115,6 +116,11 @@ def decode(v: Views, d, c, time, link) -> tuple[PacketTable, np.ndarray]:
     link : int or numpy.ndarray
         The link type of all packets, or of each (-1 marks a packet already known to be
         malformed).
+    padding_as_payload : bool, default False
+        Count the padding of short Ethernet frames (captured frames of at most 60 bytes
+        whose IP packet ends before the frame does) as payload, as the original
+        CICFlowMeter's rows show it did (``cicflowmeter_rules.md``, 8.2). Otherwise the
+        payload is the IP length minus the headers.
 
     Returns
     -------
@@ -174,11 +180,14 @@ def decode(v: Views, d, c, time, link) -> tuple[PacketTable, np.ndarray]:
     _mark(kind, tcp & (transport < 20), _MALF)
     _mark(kind, ip_len < (l4 - l3) + transport, _MALF)
     counts = np.bincount(kind, minlength=len(KINDS) + 1)
+    padding = np.zeros(n, np.int64)
+    if padding_as_payload:  # bytes after the IP packet in a short Ethernet frame
+        padding = np.where((np.asarray(link) == 1) & (c <= 60), np.maximum(at_ip - ip_len, 0), 0)
     if counts[0] < n:
         keep = kind == 0
-        time, c, l3, l4, ip_len, proto, ports, word, transport, is6, tcp, udp = (
+        time, c, l3, l4, ip_len, proto, ports, word, transport, is6, tcp, udp, padding = (
             a[keep] for a in (time, c, l3, l4, ip_len, proto, ports, word, transport, is6,
-                              tcp, udp))
+                              tcp, udp, padding))
         any6, any4 = bool(is6.any()), not is6.all()
     src, dst = np.zeros((len(l3), 2), "<u8"), np.zeros((len(l3), 2), "<u8")
     for address, at4, at6 in ((src, 12, 8), (dst, 16, 24)):
@@ -196,7 +205,7 @@ def decode(v: Views, d, c, time, link) -> tuple[PacketTable, np.ndarray]:
         protocol=proto.astype(np.uint8), ip_length=ip_len.astype(np.uint32),
         header_length=((l4 - l3) + transport).astype(np.uint16),
         transport_header_length=transport.astype(np.uint16),
-        payload_length=(ip_len - (l4 - l3) - transport).astype(np.uint32),
+        payload_length=(ip_len - (l4 - l3) - transport + padding).astype(np.uint32),
         tcp_flags=np.where(tcp, (word >> 16) & 0xFF, 0).astype(np.uint8),
         tcp_window=np.where(tcp, word & 0xFFFF, 0).astype(np.uint16),
         captured_length=c.astype(np.uint32))

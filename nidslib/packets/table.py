@@ -56,7 +56,9 @@ class PacketTable:
         uint16 transport header alone: TCP data offset x 4 (options included), 8 for UDP,
         ICMP and ICMPv6 (what CICFlowMeter calls a packet's header length).
     payload_length : numpy.ndarray
-        uint32 ``ip_length - header_length``.
+        uint32 ``ip_length - header_length``; plus the padding of a short Ethernet frame
+        where it is read as payload, as the original CICFlowMeter did
+        (:func:`nidslib.packets.capture.read_packets`, ``padding_as_payload``).
     tcp_flags : numpy.ndarray
         uint8 TCP flags (0 for other protocols).
     tcp_window : numpy.ndarray
@@ -74,7 +76,7 @@ class PacketTable:
     ip_length: np.ndarray  # uint32: IPv4 total length, IPv6 payload length + 40
     header_length: np.ndarray  # uint16: IP header (with extensions) + transport header
     transport_header_length: np.ndarray  # uint16: transport header alone
-    payload_length: np.ndarray  # uint32: ip_length - header_length
+    payload_length: np.ndarray  # uint32: ip_length - header_length (+ padding, when read so)
     tcp_flags: np.ndarray  # uint8
     tcp_window: np.ndarray  # uint16
     captured_length: np.ndarray  # uint32: bytes captured of the frame
