@@ -125,6 +125,38 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     assert digest(0, tmp_path / "a") != digest(1, tmp_path / "c")
 
 
+def test_the_twins_capture_gives_back_its_rows(tmp_path):
+    """Issue 15's round trip: the extractor on the twin's pcap writes every row of its CSV."""
+    from nidslib.packets.capture import read_capture
+    from nidslib.packets.flowmeter import features_from_flows
+    from nidslib.packets.flows import build_flows
+
+    name = "Friday-WorkingHours-Afternoon-PortScan.pcap_ISCX.csv"
+    simulation.write_week(tmp_path, "small", 0, captures=[name])
+    assert [p.name for p in tmp_path.glob("*.pcap")] == ["Friday-WorkingHours-Afternoon-PortScan.pcap"]
+    table, report = read_capture(tmp_path / simulation.capture_name(name), padding_as_payload=True)
+    assert report.packets_used == report.packets_read
+    extracted = pd.DataFrame(features_from_flows(build_flows(table)),
+                             columns=list(schema.FEATURES)).assign(Label="")
+    # Both sides as the CSV writes them (ten significant digits): equal "within rounding".
+    found = set(map(tuple, simulation._to_csv_text(extracted).iloc[:, :-1].astype(str).to_numpy()))
+    rows = pd.read_csv(tmp_path / name, encoding="cp1252", dtype=str, keep_default_na=False)
+    missing = [row for row in map(tuple, rows.iloc[:, :-1].to_numpy()) if row not in found]
+    assert len(rows) > 5_000 and not missing
+    # Without the padding the short frames' 6 bytes are gone, and rows with them differ.
+    bare, _ = read_capture(tmp_path / simulation.capture_name(name))
+    assert (bare.payload_length < table.payload_length).any()
+
+
+def test_captures_are_asked_of_known_files_and_the_original_meter(tmp_path):
+    with pytest.raises(KeyError, match="no such file in the week"):
+        simulation.write_week(tmp_path, "small", 0, captures=["Sunday.pcap_ISCX.csv"])
+    with pytest.raises(ValueError, match="original meter only"):
+        simulation.simulate_file("Monday-WorkingHours.pcap_ISCX.csv", {"BENIGN": 5},
+                                 np.random.default_rng(0), meter="repaired",
+                                 capture=tmp_path / "x.pcap")
+
+
 def test_unknown_profile_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown twin profile 'huge'"):
         simulation.label_counts("huge")

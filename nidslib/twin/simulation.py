@@ -44,6 +44,7 @@ import pandas as pd
 from nidslib.data import schema
 from nidslib.packets.flowmeter import (ACTIVITY_TIMEOUT_US, Packets, features_from_flows,
                                        flow_features)
+from nidslib.packets.capture_write import write_table
 from nidslib.packets.flows import build_flows
 from nidslib.packets.table import PacketTable, parse_address
 from nidslib.twin.traffic import (FITTED, MIXTURES, TIMEOUT_US, TRAFFIC, Count, FlowType,
@@ -338,6 +339,9 @@ def simulate_connections(flow_type: FlowType, n: int, rng: np.random.Generator) 
     header_bwd = (weighted_choice(flow_type.header_bwd, rng, n) if flow_type.header_bwd
                   else header_fwd.copy())
     header_fwd[udp], header_bwd[udp] = 8, 8
+    # A TCP header is 20 bytes or more; a cluster that mixes UDP and TCP flows also draws
+    # UDP's 8 (the per-packet header sizes are read off each cluster's rows).
+    header_fwd[tcp], header_bwd[tcp] = (np.maximum(h[tcp], 20) for h in (header_fwd, header_bwd))
     win_fwd = weighted_choice(flow_type.win_fwd, rng, n).clip(min=0)
     win_bwd = weighted_choice(flow_type.win_bwd, rng, n).clip(min=0)
 
@@ -484,7 +488,10 @@ def packet_table(conns: Connections, start_us: np.ndarray,
     Frames shorter than Ethernet's 60 bytes are padded on the wire, and the original meter
     counted the padding as payload (``cicflowmeter_rules.md``, 8.2: the genuine rows show
     2 bytes for a SYN with a 4-byte option, 6 for a bare 20-byte segment): the payload here
-    is what that meter read.
+    is what that meter read, and ``ip_length`` the IP packet without the padding, as
+    :func:`nidslib.packets.capture.read_packets` reads a capture with
+    ``padding_as_payload=True``. :func:`nidslib.packets.capture_write.write_table` writes
+    the table as a capture.
     """
     client = conns.client.copy()
     server = conns.server.copy()
@@ -497,9 +504,10 @@ def packet_table(conns: Connections, start_us: np.ndarray,
     order = np.argsort(start_us[flow] + conns.order_us, kind="stable")
     flow, fwd = flow[order], fwd[order]
     header = conns.header[order]
-    payload = np.maximum(conns.packets.payload[order], 26 - header)  # read with its padding
     udp = conns.udp[flow]
-    ip_length = 20 + header + payload
+    ip_length = 20 + header + conns.packets.payload[order]
+    frame = np.maximum(14 + ip_length, 60)  # Ethernet pads a short frame to 60 bytes
+    payload = frame - 14 - 20 - header  # the payload as the meter read it, padding included
     table = PacketTable(
         time_us=(start_us[flow] + conns.packets.time_us[order]).astype(np.int64),
         src=np.where(fwd[:, None], client_raw[flow], server_raw[flow]),
@@ -510,12 +518,12 @@ def packet_table(conns: Connections, start_us: np.ndarray,
         header_length=(20 + header).astype(np.uint16),
         transport_header_length=header.astype(np.uint16), payload_length=payload.astype(np.uint32),
         tcp_flags=conns.tcp_flags[order], tcp_window=conns.window[order].astype(np.uint16),
-        captured_length=np.maximum(14 + ip_length, 60).astype(np.uint32))
+        captured_length=frame.astype(np.uint32))
     return table, flow
 
 
 def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
-                  meter: str = "original") -> pd.DataFrame:
+                  meter: str = "original", capture=None) -> pd.DataFrame:
     """One file of the week: every label's connections, placed in time, through a meter.
 
     Benign connections start at random in the file's capture hours (:data:`CAPTURE_HOURS`),
@@ -538,6 +546,11 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
         The source of randomness.
     meter : {"original", "repaired"}
         Which meter writes the rows.
+    capture : str or pathlib.Path, optional
+        Also write the file's packets there, as a pcap of Ethernet frames
+        (:func:`nidslib.packets.capture_write.write_table`; the original meter only): read
+        with ``padding_as_payload=True``, its flows are this frame's rows. The randomness
+        drawn is the same with or without it.
 
     Returns
     -------
@@ -551,10 +564,13 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
     KeyError
         ``name`` is not a file of the week, or a label of ``counts`` is unknown.
     ValueError
-        ``meter`` is unknown.
+        ``meter`` is unknown, or a ``capture`` is asked of the repaired meter.
     """
     if meter not in ("original", "repaired"):
         raise ValueError(f"unknown meter {meter!r}; expected 'original' or 'repaired'")
+    if capture is not None and meter != "original":
+        raise ValueError("a capture is written for the original meter only; the repaired "
+                         "meter's rows are one per connection, with no packets behind them")
     begin, end = CAPTURE_HOURS[name]
     day = next(day for file, day, *_ in schema.WEEK_FILES if file == name)
     labels, corrected, parts, hours = [], [], [], []
@@ -584,6 +600,8 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
     else:
         start_us = DAY_START_US[day] + np.round(hour * 3_600_000_000).astype(np.int64)
         table, connection = packet_table(conns, start_us, rng)
+        if capture is not None:
+            write_table(capture, table)
         flows = build_flows(table)
         first = np.r_[0, np.flatnonzero(np.diff(flows.flow)) + 1][:flows.n_flows]
         origin = connection[flows.packet_number[first]]
@@ -601,7 +619,8 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
     return frame.sort_values("start_hour", kind="stable", ignore_index=True)
 
 
-def simulate_week(profile: str = "small", seed: int = 0, meter: str = "original"):
+def simulate_week(profile: str = "small", seed: int = 0, meter: str = "original",
+                  captures=None):
     """Yield ``(file name, day, frame)`` for the eight files of the twin's week.
 
     Parameters
@@ -612,6 +631,9 @@ def simulate_week(profile: str = "small", seed: int = 0, meter: str = "original"
         Seed of the one generator all eight files draw from, in week order.
     meter : {"original", "repaired"}
         Which meter writes the rows (:func:`simulate_file`).
+    captures : dict of str to path, optional
+        Where to write the capture of each file named (:func:`simulate_file`'s
+        ``capture``).
 
     Yields
     ------
@@ -630,7 +652,8 @@ def simulate_week(profile: str = "small", seed: int = 0, meter: str = "original"
     rng = np.random.default_rng(seed)
     counts = label_counts(profile)
     for name, day, _rows, _labels in schema.WEEK_FILES:
-        yield name, day, simulate_file(name, counts[name], rng, meter)
+        yield name, day, simulate_file(name, counts[name], rng, meter,
+                                       (captures or {}).get(name))
 
 
 def _to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -654,12 +677,25 @@ def _to_csv_text(frame: pd.DataFrame) -> pd.DataFrame:
     return body
 
 
-def write_week(folder, profile: str = "small", seed: int = 0) -> list[Path]:
+def capture_name(name: str) -> str:
+    """The capture of a week file: ``Monday-WorkingHours.pcap_ISCX.csv`` ->
+    ``Monday-WorkingHours.pcap``, the name of the capture CICIDS2017 computed it from."""
+    return name.split(".pcap")[0] + ".pcap"
+
+
+def write_week(folder, profile: str = "small", seed: int = 0, captures=False) -> list[Path]:
     """Write the twin's eight MachineLearningCVE CSV files into ``folder``; return their paths.
 
     Chapter 1 (Data cleaning), section "The data: CICIDS2017 and its twin". Deterministic:
     the same profile and seed give the same bytes. The full profile (2.83 M flows) takes
-    minutes and about 1 GB on disk.
+    minutes and about 1 GB on disk. With ``captures``, the packets of each file (or of the
+    files named) are written beside it as ``<day and part>.pcap``, the capture its rows were
+    computed from (chapter 9, section "The twin's capture"): ``nidslib flows`` or
+    :func:`nidslib.packets.capture.read_capture` with ``padding_as_payload=True``, then
+    :func:`~nidslib.packets.flows.build_flows` and
+    :func:`~nidslib.packets.flowmeter.features_from_flows`, give back every row of the CSV
+    file (the CSV keeps a sample of a label's flows where the meter made more than the
+    profile asks for, and repeats some rows, as the original files do).
 
     Parameters
     ----------
@@ -669,6 +705,8 @@ def write_week(folder, profile: str = "small", seed: int = 0) -> list[Path]:
         A key of :data:`PROFILES`.
     seed : int
         The random seed.
+    captures : bool or collection of str, default False
+        Also write the captures: of every file (True), or of the files named.
 
     Returns
     -------
@@ -679,12 +717,20 @@ def write_week(folder, profile: str = "small", seed: int = 0) -> list[Path]:
     ------
     ValueError
         ``profile`` is unknown.
+    KeyError
+        ``captures`` names a file that is not one of the week's.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    names = [name for name, *_ in schema.WEEK_FILES]
+    wanted = set(names) if captures is True else set(captures or ())
+    if wanted - set(names):
+        raise KeyError(f"no such file in the week: {sorted(wanted - set(names))}; "
+                       f"expected some of {names}")
     paths = []
     corrected = []
-    for name, _day, frame in simulate_week(profile, seed):
+    for name, _day, frame in simulate_week(
+            profile, seed, captures={name: folder / capture_name(name) for name in wanted}):
         path = folder / name
         _to_csv_text(frame).to_csv(path, index=False, lineterminator="\r\n", encoding="cp1252")
         paths.append(path)
