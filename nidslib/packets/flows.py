@@ -28,7 +28,8 @@ give negative gaps, as in the genuine files.
 Not reproduced: the ICMP-error quirk (1.4: jnetpcap decodes the UDP/TCP header quoted inside
 an ICMP error as the packet's own), which was read from the source but never run; Ethernet
 padding, which the genuine CSV rows suggest was counted as payload while the jnetpcap source
-says it was not (8.2): payload here is the IP length minus the headers; and the output order
+says it was not (8.2): payload is what the reader put in the table, the IP length minus the
+headers unless it was asked to count the padding; and the output order
 of flows still open at the end of the capture (a Java ``HashMap``'s, effectively arbitrary):
 here finished flows come first in the order they finished, then open flows in the order they
 started.
