@@ -418,7 +418,7 @@ def write_table(path, table, *, chunk_size: int = 1_000_000) -> int:
     transport checksums are zero; sequence numbers are zero. Read back, the table's times,
     addresses, ports, protocol, lengths, flags and windows come out as written (read with
     ``padding_as_payload=True`` where the table counted the padding as payload, as the
-    twin's does). Chapter 9, section "The twin's capture".
+    twin's does). Chapter 9, section "The twin's own capture, and the detector on it".
 
     Parameters
     ----------

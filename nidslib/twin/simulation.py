@@ -690,7 +690,8 @@ def write_week(folder, profile: str = "small", seed: int = 0, captures=False) ->
     the same profile and seed give the same bytes. The full profile (2.83 M flows) takes
     minutes and about 1 GB on disk. With ``captures``, the packets of each file (or of the
     files named) are written beside it as ``<day and part>.pcap``, the capture its rows were
-    computed from (chapter 9, section "The twin's capture"): ``nidslib flows`` or
+    computed from (chapter 9, section "The twin's own capture, and the detector on it"):
+    ``nidslib flows --count-padding`` or
     :func:`nidslib.packets.capture.read_capture` with ``padding_as_payload=True``, then
     :func:`~nidslib.packets.flows.build_flows` and
     :func:`~nidslib.packets.flowmeter.features_from_flows`, give back every row of the CSV
