@@ -17,7 +17,7 @@ Example
 -------
 >>> detector = Detector.default()
 >>> detector.classes[:3], len(detector.features)
-(['Benign', 'Bot', 'Brute Force'], 65)
+(['Benign', 'Bot', 'Brute Force'], 64)
 """
 
 from __future__ import annotations
