@@ -112,11 +112,12 @@ def main() -> None:
     else:
         from nidslib.twin import simulation
 
-        twin = fidelity.twin_flows("small", args.seed)
-        genuine = fidelity.load_genuine_rows(args.genuine)
-        table = measure(twin, genuine, seed=args.seed)
+        # One simulation of the week: its files for the separation, together for the rest.
         files = {name: frame.rename(columns={"Label": "label"})
                  for name, _day, frame in simulation.simulate_week("small", args.seed)}
+        twin = pd.concat(files.values(), ignore_index=True)
+        genuine = fidelity.load_genuine_rows(args.genuine)
+        table = measure(twin, genuine, seed=args.seed)
         for attack, file in (("DDoS", "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.csv"),
                              ("PortScan", "Friday-WorkingHours-Afternoon-PortScan.pcap_ISCX.csv")):
             table.loc[attack, "separation_twin"] = fidelity.benign_separation(

@@ -215,8 +215,9 @@ def benign_separation(frame: pd.DataFrame, attack: str, features=schema.FEATURES
         values = part[columns].to_numpy(np.float64)
         return np.sign(values) * np.log1p(np.abs(values))
 
-    mean, scale = logs(learnt).mean(axis=0), logs(learnt).std(axis=0) + 1e-6
-    detector = IsolationForest(n_estimators=200, random_state=seed).fit((logs(learnt) - mean) / scale)
+    reference = logs(learnt)
+    mean, scale = reference.mean(axis=0), reference.std(axis=0) + 1e-6
+    detector = IsolationForest(n_estimators=200, random_state=seed).fit((reference - mean) / scale)
     held_scores = -detector.score_samples((logs(held) - mean) / scale)
     attack_scores = -detector.score_samples((logs(attacks) - mean) / scale)
     truth = np.r_[np.zeros(len(held_scores)), np.ones(len(attack_scores))]
