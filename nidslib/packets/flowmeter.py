@@ -80,16 +80,25 @@ class Packets:
     n_flows: int
 
 
-def _group_stats(values: np.ndarray, groups: np.ndarray, n: int) -> dict[str, np.ndarray]:
+def _group_stats(values: np.ndarray, groups: np.ndarray, n: int,
+                 twice: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """count, total, mean, sample std (ddof=1, as CICFlowMeter), max and min per group.
 
     ``groups`` must be sorted. Empty groups get zeros, as CICFlowMeter reports them.
+    ``twice`` (positions, at most one per group) are counted a second time, after the
+    group's other values; a repeated value moves neither maximum nor minimum.
     """
     values = values.astype(np.float64)
     count = np.bincount(groups, minlength=n)
     total = np.bincount(groups, weights=values, minlength=n)
+    if twice is not None:
+        count = count + np.bincount(groups[twice], minlength=n)
+        total = total + np.bincount(groups[twice], weights=values[twice], minlength=n)
     mean = np.divide(total, count, out=np.zeros(n), where=count > 0)
-    squares = np.bincount(groups, weights=(values - mean[groups]) ** 2, minlength=n)
+    deviation = (values - mean[groups]) ** 2
+    squares = np.bincount(groups, weights=deviation, minlength=n)
+    if twice is not None:
+        squares = squares + np.bincount(groups[twice], weights=deviation[twice], minlength=n)
     std = np.sqrt(np.divide(squares, count - 1, out=np.zeros(n), where=count > 1))
     largest, smallest = np.zeros(n), np.zeros(n)
     if len(values):
@@ -148,10 +157,7 @@ def _shared_features(p: Packets, closed_by_fin, last_active_recorded) -> dict:
     b = _group_stats(p.payload[bwd], p.flow[bwd], n)
     # CICFlowMeter adds the first packet of a flow to its length statistics twice.
     first = np.flatnonzero(np.r_[len(p.flow) > 0, p.flow[1:] != p.flow[:-1]])
-    length_values = np.r_[p.payload, p.payload[first]]
-    length_flows = np.r_[p.flow, p.flow[first]]
-    order = np.argsort(length_flows, kind="stable")
-    length = _group_stats(length_values[order], length_flows[order], n)
+    length = _group_stats(p.payload, p.flow, n, twice=first)
 
     # Duration is last packet minus first packet: a clock step back makes it negative,
     # as in a few real rows.
@@ -322,7 +328,10 @@ def features_from_flows(flows) -> dict[str, np.ndarray]:
     last_bwd = np.full(n, -1)
     last_bwd[flow[bwd]] = flows.window[bwd]  # the last write wins: packets are in order
     min_seg = np.full(n, np.inf)
-    np.minimum.at(min_seg, flow[fwd], header[fwd])
+    fwd_flow = flow[fwd]  # sorted, and every flow's first packet is forward
+    if len(fwd_flow):
+        fwd_first = np.flatnonzero(np.r_[True, fwd_flow[1:] != fwd_flow[:-1]])
+        min_seg[fwd_flow[fwd_first]] = np.minimum.reduceat(header[fwd], fwd_first)
     later = np.ones(len(flow), bool)
     later[first] = False
     features.update({

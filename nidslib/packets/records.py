@@ -61,7 +61,8 @@ def walk_pcap(buf, u32, filled: int, order: str, nano: bool, snaplen: int):
     unpack = struct.Struct(order + "I").unpack_from
     segments, starts = filled // _SEGMENT, np.zeros(0, np.int64)
     if segments >= 8:  # else the Python loop alone
-        starts = _walker_starts(u32, filled, segments, 1_000_000_000 if nano else 1_000_000,
+        starts = _walker_starts(buf, u32, filled, segments, order,
+                                1_000_000_000 if nano else 1_000_000,
                                 min(max(snaplen, 65535), 1 << 24))
         table, after = _lockstep(u32, starts, filled)
         counts = (table >= 0).sum(1)
@@ -99,18 +100,31 @@ def _plausible(u32, at, filled, ts0, frac_limit, max_length):
     return ok
 
 
-def _walker_starts(u32, filled, segments, frac_limit, max_length):
-    """0 and, per 64 KiB segment after the first, its first plausible record start."""
+def _walker_starts(buf, u32, filled, segments, order, frac_limit, max_length):
+    """0 and, per 64 KiB segment after the first, its first plausible record start.
+
+    The candidates are tested in three steps, cheapest first: the top byte of the seconds
+    field within one of the first record's (a comparison over contiguous bytes, without a
+    gather); the whole seconds field within 2**24 s of the first record's and a fraction
+    below one second; then :func:`_plausible`. Testing every candidate fully took 1.6 s of
+    the 2.4 s that reading 2.5 M mixed packets took (``benchmarks/capture_read.py``)."""
     base = np.arange(1, segments, dtype=np.int64) * _SEGMENT
     found, ts0, low = np.full(len(base), -1, np.int64), int(u32[0]), 0
+    top = np.frombuffer(buf, np.uint8)[3 if order == "<" else 0:]  # seconds' top byte
+    by_segment = np.lib.stride_tricks.as_strided(top[_SEGMENT:], (len(base), _SEGMENT),
+                                                 (_SEGMENT, 1), writeable=False)
+    top_below = np.uint8(((ts0 >> 24) - 1) & 0xFF)
     for high in (256, 1024, 4096):
         todo = np.flatnonzero(found < 0)
         if not len(todo):
             break
-        at = (base[todo, None] + np.arange(low, high)).ravel()
-        ok = _plausible(u32, at, filled, ts0, frac_limit, max_length).reshape(len(todo), -1)
-        hit = ok.any(1)
-        found[todo[hit]] = base[todo[hit]] + low + ok[hit].argmax(1)
+        rows, cols = np.nonzero(by_segment[todo, low:high] - top_below <= 2)
+        at = base[todo[rows]] + low + cols
+        near = ((u32[at] - np.uint32(ts0)).view(np.int32) + (1 << 24)).view(np.uint32) < 1 << 25
+        at = at[near & (u32[at + 4] < frac_limit)]
+        at = at[_plausible(u32, at, filled, ts0, frac_limit, max_length)]
+        segment, first = np.unique(at // _SEGMENT - 1, return_index=True)
+        found[segment] = at[first]  # each segment's first plausible offset
         low = high
     return np.concatenate([[0], found[found >= 0]])
 

@@ -96,6 +96,12 @@ class PacketTable:
         return len(self.time_us)
 
     def __getitem__(self, rows) -> PacketTable:
+        if isinstance(rows, np.ndarray):
+            # np.take: an (n, 16) address column indexed with ``[rows]`` took 48 ms per
+            # million rows here, with np.take 9 ms (numpy copies 16-byte rows one by one)
+            rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+            return PacketTable(*(np.take(getattr(self, f.name), rows, axis=0)
+                                 for f in fields(self)))
         return PacketTable(*(getattr(self, f.name)[rows] for f in fields(self)))
 
     @classmethod
