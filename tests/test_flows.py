@@ -152,13 +152,14 @@ def test_cli_writes_a_file_the_book_reads_and_fails_cleanly(tmp_path, capsys):
     assert "missing.pcap" in errors[1] and "Traceback" not in "".join(errors)
 
 
-def _random_table(rng, n):
-    """n packets among 3 hosts and 2 port pairs, with FINs, over a few timeouts' span."""
+def _random_table(rng, n, n_hosts=3):
+    """n packets among a few hosts and 2 port pairs, with FINs, over a few timeouts' span."""
     from nidslib.packets.table import PacketTable, parse_address
 
-    hosts = np.array([parse_address(a) for a in ("10.0.0.1", "10.0.0.2", "192.168.1.9")])
-    a = rng.integers(0, 3, n)
-    b = (a + rng.integers(1, 3, n)) % 3
+    names = ["10.0.0.1", "10.0.0.2", "192.168.1.9"] + [f"172.16.0.{i}" for i in range(n_hosts)]
+    hosts = np.array([parse_address(a) for a in names[:n_hosts]])
+    a = rng.integers(0, n_hosts, n)
+    b = (a + rng.integers(1, n_hosts, n)) % n_hosts
     ports = np.array([[1000, 80], [1001, 80]])[rng.integers(0, 2, n)]
     swap = rng.random(n) < 0.4
     return PacketTable(
@@ -176,14 +177,15 @@ def _random_table(rng, n):
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_streaming_in_chunks_gives_the_flows_of_the_whole_capture(seed):
+@pytest.mark.parametrize("n_hosts, n_cuts", [(3, 6), (12, 40)])  # (12, 40): many flows wait
+def test_streaming_in_chunks_gives_the_flows_of_the_whole_capture(seed, n_hosts, n_cuts):
     from nidslib.packets.flows import stream_flows
     from nidslib.packets.table import PacketTable
 
     rng = np.random.default_rng(seed)
-    table = _random_table(rng, 300)
+    table = _random_table(rng, 300, n_hosts)
     whole = build_flows(table, flow_timeout_us=100)
-    cuts = np.sort(rng.choice(np.arange(1, 300), 6, replace=False))
+    cuts = np.sort(rng.choice(np.arange(1, 300), n_cuts, replace=False))
     chunks = [table[a:b] for a, b in zip(np.r_[0, cuts], np.r_[cuts, 300])]
     parts = list(stream_flows(chunks, flow_timeout_us=100))
     assert whole.report.timeout_splits > 0
