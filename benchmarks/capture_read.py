@@ -115,10 +115,35 @@ def write_flood(path: Path, n: int, seed: int = 0) -> None:
 
 # --- one measurement, in its own process ---------------------------------------------------
 
-def benchmark_captures(packets: int | None) -> dict[str, Path]:
+def write_twin(path: Path, seed: int = 0) -> None:
+    """The twin's Wednesday at the full profile (the DoS day, the largest file: 692,703
+    rows), its packets as ``nidslib.twin`` simulates them (headers only)."""
+    import numpy as np
+
+    from nidslib.twin.simulation import label_counts, simulate_file
+
+    simulate_file(TWIN_FILE, label_counts("full")[TWIN_FILE], np.random.default_rng(seed),
+                  capture=path)
+
+
+TWIN_FILE = "Wednesday-workingHours.pcap_ISCX.csv"
+
+
+def benchmark_captures(packets: int | None, twin: bool = False) -> dict[str, Path]:
     """The synthetic captures of ``packets`` packets (written when missing; none when
-    ``packets`` is None), then the genuine ones of ``$NIDSLIB_DATA/pcap``, by name."""
+    ``packets`` is None), with ``twin`` the twin's full-profile Wednesday (written when
+    missing, in about N minutes), then the genuine ones of ``$NIDSLIB_DATA/pcap``, by name."""
     captures = {}
+    if twin:
+        DATA.mkdir(exist_ok=True)
+        path = DATA / "twin-full-wednesday.pcap"
+        if not path.exists():
+            start = time.perf_counter()
+            write_twin(path.with_suffix(".part"))
+            path.with_suffix(".part").rename(path)
+            print(f"wrote {path} ({path.stat().st_size / 2 ** 20:.0f} MiB) in "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
+        captures["twin, full-profile Wednesday"] = path
     for name, writer in (("mixed", write_mixed), ("flood", write_flood)) if packets else ():
         DATA.mkdir(exist_ok=True)
         path = DATA / f"{name}-{packets}.pcap"

@@ -34,13 +34,12 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from nidslib.packets.table import PacketTable
+from nidslib.packets.table import PacketTable, ipv4_mapped
 
 __all__ = ["Plan", "assemble", "key_order", "keys_among", "materialize", "own_identity",
            "prepare", "src_greater"]
 
 _FIN = 0x01
-_IPV4_PREFIX = np.array([0] * 10 + [255, 255], np.uint8)  # ::ffff:a.b.c.d
 
 
 def src_greater(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -119,7 +118,7 @@ def prepare(table: PacketTable, ipv6: bool):
     """Rules 1.2-1.3 on newly read packets: IPv6 left out unless asked for, other protocols
     as protocol 0. Returns the table, its window column, and how many packets were IPv6
     (left out) and of other protocols."""
-    v4 = ((table.src[:, :12] == _IPV4_PREFIX).all(1) & (table.dst[:, :12] == _IPV4_PREFIX).all(1))
+    v4 = ipv4_mapped(table.src) & ipv4_mapped(table.dst)
     ipv6_packets = 0
     if not ipv6 and not v4.all():
         ipv6_packets = int((~v4).sum())
@@ -273,7 +272,7 @@ def _key_words(table: PacketTable):
     lo_port = np.where(swap, table.dst_port, table.src_port).astype(np.uint64)
     hi_port = np.where(swap, table.src_port, table.dst_port).astype(np.uint64)
     ports = (lo_port << np.uint64(24)) | (hi_port << np.uint64(8)) | table.protocol.astype(np.uint64)
-    if not ((table.src[:, :12] == _IPV4_PREFIX).all() and (table.dst[:, :12] == _IPV4_PREFIX).all()):
+    if not (ipv4_mapped(table.src).all() and ipv4_mapped(table.dst).all()):
         return swap, None, ports
     a = np.ascontiguousarray(table.src[:, 12:]).view(">u4").ravel().astype(np.uint64)
     b = np.ascontiguousarray(table.dst[:, 12:]).view(">u4").ravel().astype(np.uint64)

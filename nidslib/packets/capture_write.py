@@ -40,6 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nidslib.packets.table import ipv4_mapped
+
 ETHERNET, RAW, SLL, SLL2, IPV4, IPV6 = 1, 101, 113, 276, 228, 229
 _SRC_MAC, _DST_MAC = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")
 
@@ -455,9 +457,7 @@ def write_table(path, table, *, chunk_size: int = 1_000_000) -> int:
     >>> again.payload_length.tolist(), again.captured_length.tolist(), again.time_us.tolist()
     ([300, 0], [54, 60], [1000000, 1000250])
     """
-    mapped = (np.all(table.src[:, :10] == 0) and np.all(table.src[:, 10:12] == 255)
-              and np.all(table.dst[:, :10] == 0) and np.all(table.dst[:, 10:12] == 255))
-    if not mapped:
+    if not (ipv4_mapped(table.src).all() and ipv4_mapped(table.dst).all()):
         raise ValueError("write_table writes IPv4 packets only; the table holds IPv6 addresses")
     if not np.isin(table.protocol, (6, 17)).all():
         raise ValueError("write_table writes TCP and UDP packets only; the table holds "
