@@ -200,3 +200,28 @@ def test_streaming_in_chunks_gives_the_flows_of_the_whole_capture(seed, n_hosts,
     assert parts[-1].report.one_packet_flows == whole.report.one_packet_flows
     assert PacketTable.concat([p.packets for p in parts]).time_us.tolist() == \
         whole.packets.time_us.tolist()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_both_rules_at_once_agree_with_the_packet_by_packet_walk(seed, monkeypatch):
+    """assembly._flow_starts applies the FIN and timeout rules to every key at once; the
+    packet-by-packet walk (_walk_group) is the reference, run here on every key."""
+    from nidslib.packets import assembly
+
+    rng = np.random.default_rng(seed)
+    table = _random_table(rng, 400, n_hosts=5)
+    if seed % 2:  # clock steps back inside some keys: those keys are walked either way
+        table.time_us[rng.integers(0, 400, 5)] -= 150
+    fast = build_flows(table, flow_timeout_us=100)
+
+    def every_group_walked(time, fin, group, group_start, group_end, pinned, timeout):
+        none = np.zeros(0, np.int64)
+        return none, none, none.astype(bool), none.astype(bool), 0, np.arange(len(group_start))
+
+    monkeypatch.setattr(assembly, "_flow_starts", every_group_walked)
+    walked = build_flows(table, flow_timeout_us=100)
+    assert fast.report.timeout_splits == walked.report.timeout_splits > 0
+    assert fast.report.one_packet_flows == walked.report.one_packet_flows
+    for name in ("flow", "forward", "packet_number", "src", "dst", "src_port", "dst_port",
+                 "protocol", "closed_by_fin", "started_by_timeout"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(walked, name), err_msg=name)
