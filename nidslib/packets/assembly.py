@@ -36,8 +36,8 @@ import pandas as pd
 
 from nidslib.packets.table import PacketTable, ipv4_mapped
 
-__all__ = ["Plan", "assemble", "key_order", "keys_among", "materialize", "own_identity",
-           "prepare", "src_greater"]
+__all__ = ["Plan", "assemble", "key_hash", "key_order", "keys_among", "materialize",
+           "own_identity", "prepare", "src_greater"]
 
 _FIN = 0x01
 
@@ -299,19 +299,43 @@ def _key_words(table: PacketTable):
     return swap, np.where(swap, (b << np.uint64(32)) | a, (a << np.uint64(32)) | b), ports
 
 
-def keys_among(held: PacketTable, new: PacketTable) -> np.ndarray:
-    """Per packet of ``held``: whether some packet of ``new`` has its flow key.
+def key_hash(table: PacketTable) -> np.ndarray:
+    """Per packet, a 64-bit hash of its flow key (rule 2.1: the same for both directions).
+
+    Equal keys give equal hashes; different keys rarely do, which :func:`keys_among` can
+    afford (a false match only re-groups a flow that did not need it).
+
+    Parameters
+    ----------
+    table : PacketTable
+        Packets.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64 per packet.
+    """
+    swap, hosts, ports = _key_words(table)
+    mix = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it loses no bits mod 2**64
+    if hosts is not None:  # IPv4: the address pair is one word already
+        return hosts * mix + ports  # wraps around mod 2**64
+    src = np.ascontiguousarray(table.src).view(np.uint64)
+    dst = np.ascontiguousarray(table.dst).view(np.uint64)
+    lo, hi = np.where(swap[:, None], dst, src), np.where(swap[:, None], src, dst)
+    key = ports
+    for word in (lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]):
+        key = key * mix + word
+    return key
+
+
+def keys_among(held_keys: np.ndarray, new_keys: pd.Index) -> np.ndarray:
+    """Per held packet: whether some new packet may share its flow key (:func:`key_hash`).
 
     :func:`nidslib.packets.flows.stream_flows` re-groups only those flows with the next
-    chunk: a flow no new packet belongs to cannot change. True for every packet when an
-    address is IPv6 (the keys are compared as two 64-bit words, IPv4 only)."""
-    _, held_hosts, held_ports = _key_words(held)
-    _, new_hosts, new_ports = _key_words(new)
-    if held_hosts is None or new_hosts is None or len(held) + len(new) >= 1 << 24:
-        return np.ones(len(held), bool)
-    pair = pd.factorize(np.r_[held_hosts, new_hosts])[0].astype(np.uint64) << np.uint64(40)
-    key = pair | np.r_[held_ports, new_ports]
-    return pd.Series(key[:len(held)]).isin(key[len(held):]).to_numpy()
+    chunk: a flow no new packet belongs to cannot change. ``new_keys`` is a
+    ``pandas.Index`` of the distinct new keys, whose hash table is built once for all the
+    held parts it is asked about."""
+    return new_keys.get_indexer(held_keys) >= 0
 
 
 def key_order(table: PacketTable):

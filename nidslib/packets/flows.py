@@ -74,9 +74,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
-from nidslib.packets.assembly import (assemble, keys_among, materialize, own_identity,
-                                      prepare, src_greater)
+from nidslib.packets.assembly import (assemble, key_hash, keys_among, materialize,
+                                      own_identity, prepare, src_greater)
 from nidslib.packets.table import PacketTable, format_addresses
 
 __all__ = ["FLOW_TIMEOUT_US", "FlowReport", "Flows", "build_flows", "stream_flows"]
@@ -299,26 +300,32 @@ def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool =
     """
     _check_timeout(flow_timeout_us)
     report = FlowReport() if report is None else report
-    held = None  # the open flows' packets: table, window, packet numbers, identities
+    # The open flows' packets, in parts (table, window, packet numbers, identities): only
+    # the flows that a new packet belongs to can change, so a part none of whose keys comes
+    # again waits as it is, never copied (on the twin's full-profile Wednesday most held
+    # packets belong to flows that wait for the end of the capture: benchmarks/flows.py)
+    held = []
     seen = 0
     for chunk in chunks:
         table, window = _prepare(chunk, ipv6, report)
         number = np.arange(seen, seen + len(table))
         seen += len(table)
-        identity, idle = None, None
-        if held is not None:
-            # Only the open flows that a new packet belongs to can change; the others wait
-            # (on a flood of spoofed SYNs, where every packet is a flow of its own, this
-            # halved the time: benchmarks/flows.py)
-            touched = keys_among(held[0], table)
-            if not touched.all():
-                held, idle = _held_rows(held, touched), _held_rows(held, ~touched)
-            identity = {k: np.concatenate([held[3][k], v]) for k, v in (
-                ("src", table.src), ("dst", table.dst), ("src_port", table.src_port),
-                ("dst_port", table.dst_port), ("pinned", np.zeros(len(table), bool)))}
-            table = PacketTable.concat([held[0], table])
-            window, number = np.r_[held[1], window], np.r_[held[2], number]
-        identity = identity or own_identity(table)
+        new_keys, waiting, moving = pd.Index(pd.unique(key_hash(table))), [], []
+        for part in held:
+            touched = keys_among(part[3]["key"], new_keys)
+            if touched.all():
+                moving.append(part)
+            elif touched.any():
+                moving.append(_held_rows(part, touched))
+                waiting.append(_held_rows(part, ~touched))
+            else:
+                waiting.append(part)
+        identity = own_identity(table)
+        if moving:
+            moving = _concat_held(moving)
+            identity = {k: np.concatenate([moving[3][k], v]) for k, v in identity.items()}
+            table = PacketTable.concat([moving[0], table])
+            window, number = np.r_[moving[1], window], np.r_[moving[2], number]
         plan = assemble(table, number, flow_timeout_us, identity)
         report.timeout_splits += plan.timeout_splits
         several, finished = plan.size > 1, plan.finished
@@ -326,10 +333,11 @@ def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool =
         if (finished & several).any():
             yield Flows(**materialize(plan, finished & several, table, window, number,
                                       identity), report=report)
-        held = _hold(Flows(**materialize(plan, ~finished, table, window, number, identity),
-                           report=report), idle)
-    if held is not None and len(held[0]):
-        table, window, number, identity = held
+        held = waiting + [_hold(Flows(**materialize(plan, ~finished, table, window, number,
+                                                    identity), report=report))]
+    held = [part for part in held if len(part[0])]
+    if held:
+        table, window, number, identity = _concat_held(held)
         plan = assemble(table, number, flow_timeout_us, identity)
         report.timeout_splits += plan.timeout_splits
         several = plan.size > 1
@@ -339,24 +347,28 @@ def stream_flows(chunks, *, flow_timeout_us: int = FLOW_TIMEOUT_US, ipv6: bool =
                         report=report)
 
 
-def _hold(flows: Flows, idle=None):
-    """The packets of open flows, back in file order, each flow's first packet carrying the
-    flow's identity and whether a timeout began it; with ``idle`` (held packets of flows
-    that waited), those too."""
+def _hold(flows: Flows):
+    """The packets of open flows, each flow's first packet carrying the flow's identity and
+    whether a timeout began it, each packet its key's hash. Each key has one open flow at
+    most, its packets in file order: all that :func:`~nidslib.packets.assembly.assemble`
+    needs (its output order goes by packet number), so they are not sorted back into file
+    order."""
     identity = {"src": flows.packets.src.copy(), "dst": flows.packets.dst.copy(),
                 "src_port": flows.packets.src_port.copy(),
                 "dst_port": flows.packets.dst_port.copy(),
-                "pinned": np.zeros(len(flows.flow), bool)}
+                "pinned": np.zeros(len(flows.flow), bool), "key": key_hash(flows.packets)}
     first = np.flatnonzero(np.r_[True, flows.flow[1:] != flows.flow[:-1]])[:flows.n_flows]
     for name in ("src", "dst", "src_port", "dst_port"):
         identity[name][first] = getattr(flows, name)
     identity["pinned"][first] = flows.started_by_timeout
-    parts = (flows.packets, flows.window, flows.packet_number, identity)
-    if idle is not None:
-        parts = (PacketTable.concat([idle[0], parts[0]]), np.r_[idle[1], parts[1]],
-                 np.r_[idle[2], parts[2]],
-                 {k: np.concatenate([idle[3][k], v]) for k, v in parts[3].items()})
-    return _held_rows(parts, np.argsort(parts[2], kind="stable"))
+    return flows.packets, flows.window, flows.packet_number, identity
+
+
+def _concat_held(parts):
+    """Held parts one after the other."""
+    return (PacketTable.concat([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+            {k: np.concatenate([p[3][k] for p in parts]) for k in parts[0][3]})
 
 
 def _held_rows(held, rows):
