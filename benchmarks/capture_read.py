@@ -26,8 +26,9 @@ imports excluded) and measures its peak memory as the growth of its resident set
   ``--scapy-packets`` (100,000) packets only (it is slow; packets/s is what it reached);
 - ``walk: ...``: only the walk over the record headers of the mixed capture's first 64 MiB,
   three ways: the plain ``struct.unpack_from`` loop, the same loop over a ``memoryview``
-  cast to uint32 (four shifted casts), and nidslib's walk (the loop plus bulk verification
-  of runs of equal lengths). It is the one per-packet Python loop of the reader.
+  cast to uint32 (four shifted casts), and nidslib's walk (``records.walk_pcap``: a walker
+  per 64 KiB, started at the first offset that looks like a record header, all stepped
+  together with numpy, each kept only where the exact chain from offset 0 reaches it).
 
 and the three readers on the four genuine captures of ``$NIDSLIB_DATA/pcap`` (or
 ``../shared/datasets/pcap``). nidslib runs ``--repeats`` (3) times per capture (the median is
@@ -279,7 +280,7 @@ def first_block(path: str) -> tuple[bytearray, int]:
 TOOLS = {"nidslib": read_nidslib, "dpkt": read_dpkt, "scapy": read_scapy,
          "walk: struct.unpack_from loop": walk_plain,
          "walk: memoryview cast loop": walk_memoryview,
-         "walk: nidslib (loop + bulk runs)": walk_nidslib}
+         "walk: nidslib (walkers in lockstep)": walk_nidslib}
 START = 0.0
 
 
