@@ -133,7 +133,7 @@ TWIN_FILE = "Wednesday-workingHours.pcap_ISCX.csv"
 def benchmark_captures(packets: int | None, twin: bool = False) -> dict[str, Path]:
     """The synthetic captures of ``packets`` packets (written when missing; none when
     ``packets`` is None), with ``twin`` the twin's full-profile Wednesday (written when
-    missing, in about N minutes), then the genuine ones of ``$NIDSLIB_DATA/pcap``, by name."""
+    missing, in under a minute), then the genuine ones of ``$NIDSLIB_DATA/pcap``, by name."""
     captures = {}
     if twin:
         DATA.mkdir(exist_ok=True)

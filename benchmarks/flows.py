@@ -9,7 +9,7 @@ Captures: the two synthetic 2.5 M-packet captures of ``benchmarks/capture_read.p
 there, into ``/tmp/capture-bench-data``, when missing: *mixed*, 5,000 TCP connections of
 many packet lengths with FINs and RSTs; *flood*, SYNs from random spoofed sources, one
 packet per flow), the twin's own capture of its full-profile Wednesday (the DoS day, its
-largest file; written there too, in about two minutes), and the four genuine captures of
+largest file; written there too, in under a minute), and the four genuine captures of
 ``$NIDSLIB_DATA/pcap``. Tools, each in a fresh Python process that times only its own work
 (imports excluded) and measures its peak memory as the growth of its resident set over what
 it held before:

@@ -38,8 +38,9 @@ Why hand-written: the library a reader would reach for, NFStream, builds flows b
 rules (no FIN rule, one-packet flows kept: on a spoofed SYN flood it writes a flow per
 packet), and the Python ``cicflowmeter`` port wrote no rows for the genuine captures here
 (``benchmarks/README.md``, "From captures to flows"). Grouping
-and the FIN rule are vectorised; only key groups where a flow outlives the timeout are
-walked packet by packet in Python.
+and both rules (FIN and timeout) are vectorised over all keys at once; only keys whose
+packet times go backwards are walked packet by packet in Python
+(:mod:`nidslib.packets.assembly`).
 
 Example
 -------
