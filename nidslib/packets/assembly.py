@@ -40,6 +40,7 @@ __all__ = ["Plan", "assemble", "key_hash", "key_order", "keys_among", "materiali
            "own_identity", "prepare", "src_greater"]
 
 _FIN = 0x01
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it loses no bits mod 2**64
 
 
 def src_greater(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -99,9 +100,12 @@ def _flow_starts(time, fin, group, group_start, group_end, pinned, timeout):
     base = np.r_[0, np.cumsum(width)[:-1]]
     shifted = np.where(slow[group], base[group], time - time[group_start][group] + base[group])
 
-    s, e = group_start[~slow], group_end[~slow]
-    origin, by_timeout = s.copy(), pinned[s]
     flows, timeouts = [], 0
+    single = ~slow & (group_end - group_start == 1)  # a one-packet key is one flow
+    s = group_start[single]
+    flows.append((s, s, pinned[s], np.zeros(len(s), bool)))
+    s, e = group_start[~slow & ~single], group_end[~slow & ~single]
+    origin, by_timeout = s.copy(), pinned[s]
     while len(s):
         after = np.minimum(s + 1, n - 1)
         fin_at = np.where(s + 1 < e, np.minimum(next_fin[after], e), e)  # e: none
@@ -316,7 +320,7 @@ def key_hash(table: PacketTable) -> np.ndarray:
         uint64 per packet.
     """
     swap, hosts, ports = _key_words(table)
-    mix = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it loses no bits mod 2**64
+    mix = _MIX
     if hosts is not None:  # IPv4: the address pair is one word already
         return hosts * mix + ports  # wraps around mod 2**64
     src = np.ascontiguousarray(table.src).view(np.uint64)
