@@ -69,7 +69,8 @@ def flows_nidslib(path: str, limit: int | None) -> tuple[int, int]:
     return reader.report.packets_read, flows
 
 
-def flows_cli(path: str, limit: int | None) -> tuple[int, int]:
+def _cli(arguments: list[str]) -> tuple[int, int]:
+    """Run the ``nidslib`` command line; the packets and flows of its summary line."""
     import contextlib
     import io
     import re
@@ -78,23 +79,17 @@ def flows_cli(path: str, limit: int | None) -> tuple[int, int]:
 
     summary = io.StringIO()
     with contextlib.redirect_stderr(summary):
-        assert cli.main(["flows", path, "-o", "/tmp/flow-bench-out.csv"]) == 0
+        assert cli.main(arguments) == 0
     packets, flows = re.search(r"([\d,]+) packets, ([\d,]+) flows", summary.getvalue()).groups()
     return int(packets.replace(",", "")), int(flows.replace(",", ""))
+
+
+def flows_cli(path: str, limit: int | None) -> tuple[int, int]:
+    return _cli(["flows", path, "-o", "/tmp/flow-bench-out.csv"])
 
 
 def flows_detect(path: str, limit: int | None) -> tuple[int, int]:
-    import contextlib
-    import io
-    import re
-
-    from nidslib import cli
-
-    summary = io.StringIO()
-    with contextlib.redirect_stderr(summary):
-        assert cli.main(["detect", path, "-o", "/tmp/flow-bench-alerts.jsonl"]) == 0
-    packets, flows = re.search(r"([\d,]+) packets, ([\d,]+) flows", summary.getvalue()).groups()
-    return int(packets.replace(",", "")), int(flows.replace(",", ""))
+    return _cli(["detect", path, "-o", "/tmp/flow-bench-alerts.jsonl"])
 
 
 def flows_nfstream(path: str, limit: int | None) -> tuple[int, int]:
