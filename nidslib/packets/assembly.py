@@ -93,8 +93,9 @@ def _flow_starts(time, fin, group, group_start, group_end, pinned, timeout):
     back = np.flatnonzero(np.diff(time) < 0) + 1
     slow = np.zeros(n_groups, bool)
     slow[group[back[group[back] == group[back - 1]]]] = True  # time goes back inside
-    span = time[group_end - 1] - time[group_start]
-    width = np.where(slow, 1.0, span.astype(np.float64) + timeout + 1)
+    span = time[group_end - 1] - time[group_start]  # may wrap for absurd timestamps: then
+    width = np.where(slow, 1.0, time[group_end - 1].astype(np.float64)  # the float check
+                     - time[group_start].astype(np.float64) + timeout + 1)  # catches it
     slow |= np.cumsum(width) >= 2.0 ** 62  # shifted times past 63 bits (absurd timestamps)
     width = np.where(slow, 1, span + timeout + 1)
     base = np.r_[0, np.cumsum(width)[:-1]]
@@ -115,6 +116,8 @@ def _flow_starts(time, fin, group, group_start, group_end, pinned, timeout):
         flows.append((s, origin, by_timeout, by_fin))
         timeouts += int(timed_out.sum())
         nxt = np.where(timed_out, late, fin_at + 1)
+        if (nxt <= s).any():  # cannot happen while ``shifted`` is sorted; never loop on
+            raise RuntimeError("flow assembly made no progress: shifted times unsorted")
         go_on = (timed_out | by_fin) & (nxt < e)
         s, e, nxt_origin = nxt[go_on], e[go_on], origin[go_on]
         # a timeout's flow keeps the old identity (3.4); after a FIN the packet's own
@@ -131,26 +134,28 @@ def _flow_starts(time, fin, group, group_start, group_end, pinned, timeout):
 
 
 def _walk_group(rows, time, fin, src, origin_src, pinned, timeout):
-    """One key group packet by packet, both rules (for groups where a flow times out).
+    """One key group packet by packet, both rules (for groups whose times go backwards).
     Returns (start, origin row, started by a timeout?, closed by FIN?) per flow, the forward
-    flag per packet and how many timeouts happened."""
+    flag per packet and how many timeouts happened. Times subtract as 64-bit integers that
+    wrap on overflow, as Java's longs do in the original tool."""
     flows, forward, timeouts = [], np.zeros(len(rows), bool), 0
     start = None
-    for i, row in enumerate(rows):
-        if start is None:
-            start, origin, by_timeout = i, row, bool(pinned[row])
-            forward[i] = True
-            continue
-        if time[row] - time[rows[start]] > timeout:  # rule 3.2, tested before FIN (3.3)
-            flows.append((start, origin, by_timeout, False))
-            start, by_timeout = i, True  # rule 3.4: the old flow's origin is kept...
-            forward[i] = True  # ...and this packet counts as forward
-            timeouts += 1
-            continue
-        forward[i] = bool((src[row] == origin_src[origin]).all())
-        if fin[row]:
-            flows.append((start, origin, by_timeout, True))
-            start = None
+    with np.errstate(over="ignore"):
+        for i, row in enumerate(rows):
+            if start is None:
+                start, origin, by_timeout = i, row, bool(pinned[row])
+                forward[i] = True
+                continue
+            if time[row] - time[rows[start]] > timeout:  # rule 3.2, tested before FIN (3.3)
+                flows.append((start, origin, by_timeout, False))
+                start, by_timeout = i, True  # rule 3.4: the old flow's origin is kept...
+                forward[i] = True  # ...and this packet counts as forward
+                timeouts += 1
+                continue
+            forward[i] = bool((src[row] == origin_src[origin]).all())
+            if fin[row]:
+                flows.append((start, origin, by_timeout, True))
+                start = None
     if start is not None:
         flows.append((start, origin, by_timeout, False))
     return flows, forward, timeouts
