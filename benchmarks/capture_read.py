@@ -114,7 +114,8 @@ def write_flood(path: Path, n: int, seed: int = 0) -> None:
     write_pcap(path, packets(), checksums=False)
 
 
-# --- one measurement, in its own process ---------------------------------------------------
+TWIN_FILE = "Wednesday-workingHours.pcap_ISCX.csv"
+
 
 def write_twin(path: Path, seed: int = 0) -> None:
     """The twin's Wednesday at the full profile (the DoS day, the largest file: 692,703
@@ -127,8 +128,7 @@ def write_twin(path: Path, seed: int = 0) -> None:
                   capture=path)
 
 
-TWIN_FILE = "Wednesday-workingHours.pcap_ISCX.csv"
-
+# --- one measurement, in its own process ---------------------------------------------------
 
 def benchmark_captures(packets: int | None, twin: bool = False) -> dict[str, Path]:
     """The synthetic captures of ``packets`` packets (written when missing; none when

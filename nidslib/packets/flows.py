@@ -375,6 +375,6 @@ def _concat_held(parts):
 def _held_rows(held, rows):
     """Those rows (a mask or positions) of the held packets."""
     table, window, number, identity = held
+    rows = np.flatnonzero(rows) if rows.dtype == bool else rows
     return (table[rows], window[rows], number[rows],
-            {k: np.take(v, np.flatnonzero(rows) if rows.dtype == bool else rows, axis=0)
-             for k, v in identity.items()})
+            {k: np.take(v, rows, axis=0) for k, v in identity.items()})

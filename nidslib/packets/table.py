@@ -147,8 +147,6 @@ class PacketTable:
         pandas.DataFrame
             One column per field, ``src`` and ``dst`` as strings.
         """
-        import pandas as pd
-
         columns = {f.name: getattr(self, f.name) for f in fields(self)}
         columns["src"], columns["dst"] = self.src_text(), self.dst_text()
         return pd.DataFrame(columns)
