@@ -214,6 +214,30 @@ class Connections:
             for f in fields(self) if f.name != "packets"})
 
 
+def _one_long_wait(gap, flow, total, goes_idle, wait_share, rng):
+    """Give each flow that never goes idle one long wait, keeping its duration.
+
+    Independent gaps share a flow's time out evenly; genuine connections mostly spend it in
+    one wait (``FlowType.wait_share``). Each flow draws the share its longest gap takes, from
+    an even share of its gaps (0) to all of its duration (1); its longest drawn gap becomes
+    that wait and the others shrink or grow together to fill the rest. ``gap`` holds 0 at
+    each flow's first packet."""
+    n = len(total)
+    gaps = total - 1
+    even = 1 / np.maximum(gaps, 1)
+    share = even + np.interp(rng.random(n), np.linspace(0, 1, len(wait_share)),
+                             wait_share) * (1 - even)
+    idle = np.bincount(flow, weights=goes_idle, minlength=n) > 0
+    duration = np.bincount(flow, weights=gap, minlength=n)
+    longest = np.lexsort((gap, flow))[np.cumsum(total) - 1]   # the last of each flow's run
+    rest = duration - gap[longest]
+    change = (gaps >= 2) & ~idle & (rest > 0)
+    scale = np.where(change, (1 - share) * duration / np.where(rest > 0, rest, 1), 1.0)
+    gap = gap * scale[flow]
+    gap[longest[change]] = (share * duration)[change]
+    return gap
+
+
 def _packets(flow_type: FlowType, n: int, rng: np.random.Generator, answer_first,
              tail_side=None):
     """Simulate the packets of ``n`` flows of one type (see :class:`traffic.FlowType`).
@@ -288,6 +312,8 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator, answer_first
     idle = flow_type.idle_s * 1e6 * np.exp(flow_type.idle_sigma * rng.standard_normal(len(flow)))
     gap = np.where(goes_idle, np.maximum(idle, ACTIVITY_TIMEOUT_US + 1), gap)
     gap[first] = 0
+    if flow_type.wait_share:
+        gap = _one_long_wait(gap, flow, total, goes_idle, flow_type.wait_share, rng)
     flow_length = np.bincount(flow, weights=gap, minlength=n)
     # The flow timeout: no connection outlasts it, even after each gap is floored at the
     # clock's 1 µs (a capture timestamps two packets apart).
