@@ -26,6 +26,8 @@ One day of 20 flows in two blocks of 10, each cut 6 / 2 / 2 in time order:
 
 from __future__ import annotations
 
+import os
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -368,8 +370,15 @@ def load_clean_splits(dataset: str | None = None, profile: str = "small", seed: 
     n_blocks = coarsest_covering_blocks(clean, label="category")
     parts = time_blocked_split(clean, n_blocks, label="category")
     # Write next to the final folder, then rename: a chapter interrupted mid-write must not
-    # leave half a split for the next one to read.
-    staging = folder.with_name(folder.name + ".partial")
+    # leave half a split for the next one to read. Each process writes its own staging
+    # folder; where another one (a chapter run beside this one) renamed the same split into
+    # place first, its copy stays and this one is removed.
+    staging = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     save_splits(parts, staging)
-    staging.replace(folder)
+    try:
+        staging.replace(folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+        shutil.rmtree(staging)
     return parts

@@ -11,7 +11,7 @@ from conftest import SHARED_DATASETS, genuine_or_skip, needs_genuine
 
 import nidslib.twin
 from nidslib import splits
-from nidslib.data import datasets, schema
+from nidslib.data import datasets, paths, schema
 from nidslib.data.datasets import (DatasetFormatError, load_cicids2017, load_cse_cic_ids2018,
                                    load_unsw_nb15, load_week)
 from nidslib.data.paths import cache_dir, data_home
@@ -341,3 +341,20 @@ def test_load_clean_splits_is_chapter_1s_split_and_is_cached(monkeypatch, tmp_pa
     again = splits.load_clean_splits()
     for a, b in zip(parts, [again.train, again.val, again.test]):
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+def test_load_clean_splits_keeps_the_split_another_process_saved_first(monkeypatch, tmp_path):
+    monkeypatch.setenv("NIDSLIB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("NIDSLIB_DATASET", raising=False)
+    save = splits.save_splits
+
+    def another_process_was_faster(parts, staging):
+        save(parts, staging.with_name(staging.name.split(".partial")[0]))
+        return save(parts, staging)
+
+    monkeypatch.setattr(splits, "save_splits", another_process_was_faster)
+    first = splits.load_clean_splits()
+    assert [p.name for p in (tmp_path / "cache").glob("splits-*")] == [
+        f"splits-twin-small-seed0-{paths.library_digest()}"]
+    again = splits.load_clean_splits()
+    pd.testing.assert_frame_equal(first.test.reset_index(drop=True), again.test.reset_index(drop=True))
