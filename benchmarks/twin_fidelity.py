@@ -18,7 +18,10 @@ small profile (seed 0) as simulated, before it is written to CSV. Per genuine cl
   is beside the benign rows of the same capture, for a detector that learnt only benign
   traffic (:func:`nidslib.twin.fidelity.benign_separation`, the ROC-AUC of an Isolation
   Forest; 0.5 = looks benign). The genuine side uses the head of the Friday DDoS file as its
-  benign rows; the twin's side, the benign rows of the twin's file of that attack.
+  benign rows; the twin's side, the benign rows of the twin's file of that attack. Crossed,
+  to say which side of the twin makes a gap: ``separation_twin_attack`` (the twin's attack
+  beside the genuine benign rows) and ``separation_twin_benign`` (the genuine attack beside
+  the twin's benign rows).
 
 Writes ``nidslib/recorded/twin_fidelity.csv`` (chapter 1 shows it) and prints the table for the README.
 
@@ -46,6 +49,7 @@ from pathlib import Path
 import pandas as pd
 
 from nidslib import reproducibility
+from nidslib.data import schema
 from nidslib.twin import fidelity
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "cicids2017"
@@ -72,7 +76,9 @@ BOTH_WAYS = [*TWO_MEASURES[:3], ("twin → genuine recall", "{r.twin_to_genuine:
              ("genuine ceiling", "{r.ceiling:.3f}", True)]
 
 SEPARATION = [("twin", "{r.separation_twin:.3f}", True),
-              ("genuine", "{r.separation_genuine:.3f}", True)]
+              ("genuine", "{r.separation_genuine:.3f}", True),
+              ("twin attack, genuine benign", "{r.separation_twin_attack:.3f}", True),
+              ("genuine attack, twin benign", "{r.separation_twin_benign:.3f}", True)]
 
 
 def markdown(table: pd.DataFrame, columns=TWO_MEASURES) -> str:
@@ -99,7 +105,6 @@ def main() -> None:
 
     start = time.perf_counter()
     if args.corrected:
-        from nidslib.data import schema
 
         twin = fidelity.corrected_twin("small", args.seed)
         genuine = fidelity.load_corrected_rows(args.genuine / "improved_rnd2500")
@@ -118,12 +123,19 @@ def main() -> None:
         twin = pd.concat(files.values(), ignore_index=True)
         genuine = fidelity.load_genuine_rows(args.genuine)
         table = measure(twin, genuine, seed=args.seed)
+        columns = [*schema.FEATURES, "label"]
         for attack, file in (("DDoS", "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.csv"),
                              ("PortScan", "Friday-WorkingHours-Afternoon-PortScan.pcap_ISCX.csv")):
             table.loc[attack, "separation_twin"] = fidelity.benign_separation(
                 files[file], attack, seed=args.seed)
             table.loc[attack, "separation_genuine"] = fidelity.benign_separation(
                 genuine, attack, seed=args.seed)
+            for name, benign, attacks in (("separation_twin_attack", genuine, files[file]),
+                                          ("separation_twin_benign", files[file], genuine)):
+                crossed = pd.concat([benign.loc[benign["label"] == "BENIGN", columns],
+                                     attacks.loc[attacks["label"] == attack, columns]],
+                                    ignore_index=True)
+                table.loc[attack, name] = fidelity.benign_separation(crossed, attack, seed=args.seed)
         name = "twin_fidelity.csv"
     table.round(4).to_csv(reproducibility.RECORDED / name)
     print(f"{datetime.date.today()}; twin: small profile, seed {args.seed}; genuine rows: "

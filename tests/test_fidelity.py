@@ -120,6 +120,16 @@ def test_benign_separation_is_chance_for_benign_lookalikes_and_says_what_it_lack
         fidelity.benign_separation(frame, "DDoS", features=features)
 
 
+def test_benign_separation_takes_rows_by_position_not_by_index():
+    rng = np.random.default_rng(0)
+    benign = pd.DataFrame({"flow_duration": rng.lognormal(5, 1, 60), "label": "BENIGN"})
+    attack = pd.DataFrame({"flow_duration": rng.lognormal(6, 1, 20), "label": "DDoS"})
+    repeated = pd.concat([benign, attack])   # both parts indexed from 0, as two sources are
+    fresh = repeated.reset_index(drop=True)
+    assert fidelity.benign_separation(repeated, "DDoS", features=["flow_duration"]) == \
+        fidelity.benign_separation(fresh, "DDoS", features=["flow_duration"])
+
+
 def test_harmonise_writes_no_window_as_zero_for_both_meters():
     frame = pd.DataFrame({"init_win_bytes_forward": [-1, 0, 29200],
                           "init_win_bytes_backward": [-1, 235, 0]})

@@ -101,9 +101,15 @@ def load_genuine_rows(folder) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _finite(frame: pd.DataFrame, features) -> pd.DataFrame:
+def _finite(frame: pd.DataFrame, features, label: str | None = None) -> pd.DataFrame:
+    """The rows whose ``features`` are all finite, as floats, with ``label`` beside them when
+    given; taken by position, so that frames put together with a repeated index stay whole."""
     values = frame[list(features)].astype(np.float64)
-    return values.replace([np.inf, -np.inf], np.nan).dropna()
+    keep = np.isfinite(values.to_numpy()).all(axis=1)
+    rows = values[keep]
+    if label is not None:
+        rows = rows.assign(**{label: frame[label].to_numpy()[keep]})
+    return rows
 
 
 def ks_by_class(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.FEATURES,
@@ -202,7 +208,7 @@ def benign_separation(frame: pd.DataFrame, attack: str, features=schema.FEATURES
     True
     """
     columns = [f for f in features if f != "destination_port"]
-    rows = _finite(frame, columns).join(frame[label])
+    rows = _finite(frame, columns, label)
     benign = rows[rows[label] == schema.BENIGN]
     attacks = rows[rows[label] == attack]
     if len(benign) < 10 or attacks.empty:
@@ -300,8 +306,8 @@ def transfer_recall(twin: pd.DataFrame, genuine: pd.DataFrame, features=schema.F
         One row per class of ``genuine`` (index ``label``): ``genuine_rows``, ``recall``,
         ``family_recall`` and ``most_often_called``.
     """
-    train = _finite(twin, features).join(twin[label])
-    test = _finite(genuine, features).join(genuine[label])
+    train = _finite(twin, features, label)
+    test = _finite(genuine, features, label)
     forest = _forest(seed)
     forest.fit(train[list(features)].to_numpy(np.float32), train[label].astype(str))
     predicted = forest.predict(test[list(features)].to_numpy(np.float32))
@@ -437,8 +443,8 @@ def both_ways(twin: pd.DataFrame, genuine: pd.DataFrame, features=COMPARABLE,
         ``BENIGN`` row, ``benign_false_alarms``.
     """
     columns = list(features)
-    twin = _finite(harmonise(twin), columns).join(twin[label])
-    genuine = _finite(harmonise(genuine), columns).join(genuine[label])
+    twin = _finite(harmonise(twin), columns, label)
+    genuine = _finite(harmonise(genuine), columns, label)
     x_twin, y_twin = twin[columns].to_numpy(np.float32), twin[label].astype(str).to_numpy()
     x_real, y_real = genuine[columns].to_numpy(np.float32), genuine[label].astype(str).to_numpy()
     on_real = _forest(seed).fit(x_twin, y_twin).predict(x_real)
