@@ -575,7 +575,8 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
     capture : str or pathlib.Path, optional
         Also write the file's packets there, as a pcap of Ethernet frames
         (:func:`nidslib.packets.capture_write.write_table`; the original meter only): read
-        with ``padding_as_payload=True``, its flows are this frame's rows. The randomness
+        with ``padding_as_payload=True`` and built with ``udp_header_from_tcp=True``, its
+        flows are this frame's rows. The randomness
         drawn is the same with or without it.
 
     Returns
@@ -628,7 +629,7 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
         table, connection = packet_table(conns, start_us, rng)
         if capture is not None:
             write_table(capture, table)
-        flows = build_flows(table)
+        flows = build_flows(table, udp_header_from_tcp=True)
         first = np.r_[0, np.flatnonzero(np.diff(flows.flow)) + 1][:flows.n_flows]
         origin = connection[flows.packet_number[first]]
         frame = pd.DataFrame(features_from_flows(flows), columns=list(schema.FEATURES))
@@ -717,9 +718,9 @@ def write_week(folder, profile: str = "small", seed: int = 0, captures=False) ->
     minutes and about 1 GB on disk. With ``captures``, the packets of each file (or of the
     files named) are written beside it as ``<day and part>.pcap``, the capture its rows were
     computed from (chapter 9, section "The twin's own capture, and the detector on it"):
-    ``nidslib flows --count-padding`` or
+    ``nidslib flows --count-padding --udp-header-from-tcp`` or
     :func:`nidslib.packets.capture.read_capture` with ``padding_as_payload=True``, then
-    :func:`~nidslib.packets.flows.build_flows` and
+    :func:`~nidslib.packets.flows.build_flows` with ``udp_header_from_tcp=True`` and
     :func:`~nidslib.packets.flowmeter.features_from_flows`, give back every row of the CSV
     file (the CSV keeps a sample of a label's flows where the meter made more than the
     profile asks for, and repeats some rows, as the original files do).
