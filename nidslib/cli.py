@@ -41,6 +41,8 @@ from nidslib.serving import Detector, alerts
 __all__ = ["main"]
 
 
+UDP_HEADER_HELP = ("write a UDP packet's header length as the last TCP packet's, as the "
+                   "CICFlowMeter that made CICIDS2017 did; the twin's captures need it too")
 PADDING_HELP = ("count the padding of short Ethernet frames as payload, as the original "
                 "CICFlowMeter's rows show it did; the twin's captures need it to give back "
                 "the twin's rows")
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_argument("--ipv6", action="store_true",
                        help="also build IPv6 flows (the 2017 tool read IPv4 only)")
     flows.add_argument("--count-padding", action="store_true", help=PADDING_HELP)
+    flows.add_argument("--udp-header-from-tcp", action="store_true", help=UDP_HEADER_HELP)
     detect = commands.add_parser(
         "detect", help="score each flow of a capture and write alerts as JSON lines",
         description="Build flows as 'nidslib flows' does, score them with an ONNX model and "
@@ -71,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument("--ipv6", action="store_true",
                         help="also build IPv6 flows (the 2017 tool read IPv4 only)")
     detect.add_argument("--count-padding", action="store_true", help=PADDING_HELP)
+    detect.add_argument("--udp-header-from-tcp", action="store_true", help=UDP_HEADER_HELP)
     return parser
 
 
@@ -87,7 +91,8 @@ def _read_flows(args, say):
             say(f"nidslib: {args.capture}: {reader.report.packets_read:,} packets read")
 
     report = FlowReport()  # counts what is left out, even if no flow comes out
-    return stream_flows(chunks(), ipv6=args.ipv6, report=report), reader, report
+    return stream_flows(chunks(), ipv6=args.ipv6, udp_header_from_tcp=args.udp_header_from_tcp,
+                        report=report), reader, report
 
 
 def _left_out(reader, report) -> str:

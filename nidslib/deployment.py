@@ -36,11 +36,13 @@ __all__ = ["PARITY_BOUNDS", "ParityError", "check_parity", "file_sizes", "measur
 #: difference allowed, and the share of inputs that bound covers. Float exports match to
 #: rounding on every input. An 8-bit export moves most scores by a few hundredths, and the
 #: odd input, near a quantisation step in many weights at once, by much more: in chapter 7
-#: on the twin the worst of 9,506 test flows moved by 0.29 to 0.80 over seeds, while the
-#: int8 teacher's 99th percentile was 0.06 (seed 0), so int8 is bounded at its 99th
-#: percentile.
+#: on the twin the worst of 9,506 test flows moved by 0.29 to 0.80 over seeds, so int8 is
+#: bounded at its 99th percentile. That percentile was 0.06 (seed 0) on the twin before its
+#: connections got their long waits, and 0.14 to 0.16 after (seeds 0, 2 and 4, agreement
+#: 0.994 or more); 0.25 keeps it clear of both, and of a broken export (the raw-input int8
+#: teacher of chapter 7: 1.0, agreement 0.81).
 PARITY_BOUNDS = {"float32": (0.999, 1e-4, 1.0), "float16": (0.995, 0.02, 1.0),
-                 "dynamic": (0.98, 0.15, 1.0), "int8": (0.98, 0.1, 0.99)}
+                 "dynamic": (0.98, 0.15, 1.0), "int8": (0.98, 0.25, 0.99)}
 
 
 class ParityError(AssertionError):

@@ -227,3 +227,28 @@ def test_both_rules_at_once_agree_with_the_packet_by_packet_walk(seed, monkeypat
     for name in ("flow", "forward", "packet_number", "src", "dst", "src_port", "dst_port",
                  "protocol", "closed_by_fin", "started_by_timeout"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(walked, name), err_msg=name)
+
+
+def test_udp_packets_take_the_last_tcp_header_where_asked_and_across_chunks(tmp_path):
+    from nidslib.packets.flows import stream_flows
+
+    dns, back = (C, "192.168.10.3", 17, 5353, 53), ("192.168.10.3", C, 17, 53, 5353)
+    packets = [Packet(T0, *dns, payload=30),                  # before any TCP packet: 8
+               Packet(T0 + 5, *back, payload=60),
+               tcp(10, flags=SYN),                            # a 20-byte TCP header
+               Packet(T0 + 20, *dns, payload=30),
+               Packet(T0 + 30, *back, payload=60)]
+    path = tmp_path / "dns.pcap"
+    write_pcap(path, packets)
+    table = read_capture(path)[0]
+    plain = pd.DataFrame(features_from_flows(build_flows(table)))
+    quirk = pd.DataFrame(features_from_flows(build_flows(table, udp_header_from_tcp=True)))
+    dns_rows = plain["destination_port"] == 53
+    assert plain.loc[dns_rows, "fwd_header_length"].tolist() == [16.0]      # 2 x 8
+    assert quirk.loc[dns_rows, "fwd_header_length"].tolist() == [28.0]      # 8, then 20
+    assert quirk.loc[dns_rows, "bwd_header_length"].tolist() == [28.0]
+    assert quirk.loc[dns_rows, "min_seg_size_forward"].tolist() == [8.0]
+    # In chunks, the last TCP header carries over: cut right after the TCP packet.
+    parts = list(stream_flows([table[:3], table[3:]], udp_header_from_tcp=True))
+    streamed = pd.concat([pd.DataFrame(features_from_flows(f)) for f in parts], ignore_index=True)
+    assert streamed.loc[streamed["destination_port"] == 53, "fwd_header_length"].tolist() == [28.0]

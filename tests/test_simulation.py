@@ -136,7 +136,7 @@ def test_the_twins_capture_gives_back_its_rows(tmp_path):
     assert [p.name for p in tmp_path.glob("*.pcap")] == ["Friday-WorkingHours-Afternoon-PortScan.pcap"]
     table, report = read_capture(tmp_path / simulation.capture_name(name), padding_as_payload=True)
     assert report.packets_used == report.packets_read
-    extracted = pd.DataFrame(features_from_flows(build_flows(table)),
+    extracted = pd.DataFrame(features_from_flows(build_flows(table, udp_header_from_tcp=True)),
                              columns=list(schema.FEATURES)).assign(Label="")
     # Both sides as the CSV writes them (ten significant digits): equal "within rounding".
     found = set(map(tuple, simulation._to_csv_text(extracted).iloc[:, :-1].astype(str).to_numpy()))

@@ -120,6 +120,13 @@ def fit_timing(rows: pd.DataFrame) -> dict:
 
     ``p_fast`` is read off how often a flow's shortest gap is a fast one: with ``n - 1``
     gaps each fast with chance p, that happens with chance ``1 - (1 - p) ** (n - 1)``.
+
+    Many connections spend most of their time in one wait (a bot polling, a page read, a
+    server holding an answer): ``wait_share`` gives, as 11 quantiles (0, 10, ..., 100 %),
+    how far a flow's longest gap is from an even share of its duration towards all of it,
+    ``(max / duration - 1 / gaps) / (1 - 1 / gaps)``, over the flows that never went idle.
+    The per-packet spread is then read off the gaps other than the longest (their mean and
+    standard deviation follow from the row's sums), so the wait is not counted twice.
     """
     n = rows["total_fwd_packets"] + rows["total_backward_packets"]
     idle = rows["idle_mean"] > 0
@@ -141,8 +148,16 @@ def fit_timing(rows: pd.DataFrame) -> dict:
     # The slow gaps of a flow average (mean - p_fast * fast) / (1 - p_fast); their spread
     # follows from the mean and standard deviation of all its gaps (flows never idle).
     slow_mean = ((mean_gap - p_fast * fast_us) / (1 - p_fast)).clip(lower=1)
-    busy = rows[~idle & (n >= 3)]
-    cv2 = (1 - p_fast) * (1 + (busy["flow_iat_std"] / busy["flow_iat_mean"].clip(lower=1)) ** 2) - 1
+    # The gaps other than the longest, in flows never idle: m gaps with the row's mean and
+    # (sample) standard deviation, less the longest one.
+    busy = rows[~idle & (n >= 4)]
+    m = (busy["total_fwd_packets"] + busy["total_backward_packets"] - 1).astype(float)
+    total = busy["flow_iat_mean"] * m - busy["flow_iat_max"]
+    squares = (busy["flow_iat_std"] ** 2 * (m - 1) + m * busy["flow_iat_mean"] ** 2
+               - busy["flow_iat_max"] ** 2)
+    rest_mean = (total / (m - 1)).clip(lower=1)
+    rest_var = ((squares - (m - 1) * rest_mean ** 2) / (m - 2)).clip(lower=0)
+    cv2 = (1 - p_fast) * (1 + rest_var / rest_mean ** 2) - 1
     packet_sigma = float(np.sqrt(np.log1p(cv2.clip(lower=0).median()))) if len(cv2) >= 3 else 1.0
     packet_sigma = min(packet_sigma, 2.5)
     logs = np.log(slow_mean)
@@ -150,6 +165,11 @@ def fit_timing(rows: pd.DataFrame) -> dict:
               "flow_sigma": _r(min(max(logs.std(), 0.05), 3.0)) if len(logs) > 1 else 0.5,
               "packet_sigma": _r(packet_sigma), "p_fast": _r(p_fast), "fast_us": _r(fast_us, 1),
               "p_idle": _r(idle.mean()), "idle_s": 10.0, "idle_sigma": 0.4, "idle_share": 0.3}
+    paced = rows[~idle & (n >= 3) & (rows["flow_duration"] > 0)]
+    if len(paced) >= 5:
+        even = 1 / (n[paced.index] - 1)
+        wait = ((paced["flow_iat_max"] / paced["flow_duration"] - even) / (1 - even)).clip(0, 1)
+        timing["wait_share"] = [_r(q) for q in wait.quantile(np.linspace(0, 1, 11))]
     if idle.any():
         r = rows[idle]
         logs = np.log(r["idle_mean"] / 1e6)

@@ -214,6 +214,30 @@ class Connections:
             for f in fields(self) if f.name != "packets"})
 
 
+def _one_long_wait(gap, flow, total, goes_idle, wait_share, rng):
+    """Give each flow that never goes idle one long wait, keeping its duration.
+
+    Independent gaps share a flow's time out evenly; genuine connections mostly spend it in
+    one wait (``FlowType.wait_share``). Each flow draws the share its longest gap takes, from
+    an even share of its gaps (0) to all of its duration (1); its longest drawn gap becomes
+    that wait and the others shrink or grow together to fill the rest. ``gap`` holds 0 at
+    each flow's first packet."""
+    n = len(total)
+    gaps = total - 1
+    even = 1 / np.maximum(gaps, 1)
+    share = even + np.interp(rng.random(n), np.linspace(0, 1, len(wait_share)),
+                             wait_share) * (1 - even)
+    idle = np.bincount(flow, weights=goes_idle, minlength=n) > 0
+    duration = np.bincount(flow, weights=gap, minlength=n)
+    longest = np.lexsort((gap, flow))[np.cumsum(total) - 1]   # the last of each flow's run
+    rest = duration - gap[longest]
+    change = (gaps >= 2) & ~idle & (rest > 0)
+    scale = np.where(change, (1 - share) * duration / np.where(rest > 0, rest, 1), 1.0)
+    gap = gap * scale[flow]
+    gap[longest[change]] = (share * duration)[change]
+    return gap
+
+
 def _packets(flow_type: FlowType, n: int, rng: np.random.Generator, answer_first,
              tail_side=None):
     """Simulate the packets of ``n`` flows of one type (see :class:`traffic.FlowType`).
@@ -288,6 +312,8 @@ def _packets(flow_type: FlowType, n: int, rng: np.random.Generator, answer_first
     idle = flow_type.idle_s * 1e6 * np.exp(flow_type.idle_sigma * rng.standard_normal(len(flow)))
     gap = np.where(goes_idle, np.maximum(idle, ACTIVITY_TIMEOUT_US + 1), gap)
     gap[first] = 0
+    if flow_type.wait_share:
+        gap = _one_long_wait(gap, flow, total, goes_idle, flow_type.wait_share, rng)
     flow_length = np.bincount(flow, weights=gap, minlength=n)
     # The flow timeout: no connection outlasts it, even after each gap is floored at the
     # clock's 1 µs (a capture timestamps two packets apart).
@@ -549,7 +575,8 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
     capture : str or pathlib.Path, optional
         Also write the file's packets there, as a pcap of Ethernet frames
         (:func:`nidslib.packets.capture_write.write_table`; the original meter only): read
-        with ``padding_as_payload=True``, its flows are this frame's rows. The randomness
+        with ``padding_as_payload=True`` and built with ``udp_header_from_tcp=True``, its
+        flows are this frame's rows. The randomness
         drawn is the same with or without it.
 
     Returns
@@ -602,7 +629,7 @@ def simulate_file(name: str, counts: dict[str, int], rng: np.random.Generator,
         table, connection = packet_table(conns, start_us, rng)
         if capture is not None:
             write_table(capture, table)
-        flows = build_flows(table)
+        flows = build_flows(table, udp_header_from_tcp=True)
         first = np.r_[0, np.flatnonzero(np.diff(flows.flow)) + 1][:flows.n_flows]
         origin = connection[flows.packet_number[first]]
         frame = pd.DataFrame(features_from_flows(flows), columns=list(schema.FEATURES))
@@ -691,9 +718,9 @@ def write_week(folder, profile: str = "small", seed: int = 0, captures=False) ->
     minutes and about 1 GB on disk. With ``captures``, the packets of each file (or of the
     files named) are written beside it as ``<day and part>.pcap``, the capture its rows were
     computed from (chapter 9, section "The twin's own capture, and the detector on it"):
-    ``nidslib flows --count-padding`` or
+    ``nidslib flows --count-padding --udp-header-from-tcp`` or
     :func:`nidslib.packets.capture.read_capture` with ``padding_as_payload=True``, then
-    :func:`~nidslib.packets.flows.build_flows` and
+    :func:`~nidslib.packets.flows.build_flows` with ``udp_header_from_tcp=True`` and
     :func:`~nidslib.packets.flowmeter.features_from_flows`, give back every row of the CSV
     file (the CSV keeps a sample of a label's flows where the meter made more than the
     profile asks for, and repeats some rows, as the original files do).

@@ -195,6 +195,10 @@ class FlowType:
         Median idle gap, in seconds, and the lognormal spread of idle gaps.
     idle_share : float
         In a flow that goes idle, the share of its gaps that are idle pauses (at least one).
+    wait_share : tuple of float
+        Quantiles (0, 10, ..., 100 %) of how much of a flow's duration its longest gap
+        takes, scaled from an even share of the gaps (0) to all of the duration (1), in the
+        flows that never go idle; empty: the gaps keep their drawn sizes.
     win_fwd, win_bwd : tuple of (int, float)
         Initial TCP window of each direction, with weights; -1 means "no window seen".
     header, header_bwd : tuple of (int, float)
@@ -232,6 +236,7 @@ class FlowType:
     idle_s: float = 10.0              # median idle gap, seconds
     idle_sigma: float = 0.4
     idle_share: float = 0.3           # share of an idle flow's gaps that are pauses
+    wait_share: tuple[float, ...] = ()  # quantiles of the longest gap's share (scaled)
     win_fwd: tuple[tuple[int, float], ...] = ((-1, 1.0),)
     win_bwd: tuple[tuple[int, float], ...] = ((-1, 1.0),)
     header: tuple[tuple[int, float], ...] = ((20, 0.6), (32, 0.4))
@@ -281,6 +286,7 @@ def flow_type(fitted: dict) -> FlowType:
                        "header": _pairs(fitted["header"]),
                        "header_bwd": _pairs(fitted.get("header_bwd", ())),
                        "other_ports": tuple(fitted.get("other_ports", ())),
+                       "wait_share": tuple(fitted.get("wait_share", ())),
                        "clients": tuple((a, float(w)) for a, w in fitted.get("clients", ())),
                        "servers": tuple((a, float(w)) for a, w in fitted.get("servers", ()))})
 
