@@ -157,6 +157,27 @@ def test_captures_are_asked_of_known_files_and_the_original_meter(tmp_path):
                                  capture=tmp_path / "x.pcap")
 
 
+def test_the_repaired_meter_writes_the_same_traffic_one_row_per_connection(tmp_path):
+    """write_week(meter="repaired"): the same labels, the connections whole (not cut at the
+    first FIN), and one corrected label per row beside the files."""
+    name = "Friday-WorkingHours-Afternoon-DDos.pcap_ISCX.csv"
+    weeks = {meter: tmp_path / meter for meter in ("original", "repaired")}
+    for meter, folder in weeks.items():
+        simulation.write_week(folder, "small", 0, meter=meter)
+    read = {meter: pd.read_csv(folder / name, encoding="cp1252", skipinitialspace=True)
+            for meter, folder in weeks.items()}
+    assert set(read["repaired"]["Label"]) == set(read["original"]["Label"])
+    duration = {meter: rows.loc[rows["Label"] == "DDoS", "Flow Duration"].median()
+                for meter, rows in read.items()}
+    assert duration["repaired"] > 2 * duration["original"]
+    rows = sum(len(pd.read_csv(p, encoding="cp1252", usecols=[0]))
+               for p in weeks["repaired"].glob("*.csv"))
+    labels = (weeks["repaired"] / simulation.CORRECTED_LABELS_FILE).read_text().splitlines()
+    assert len(labels) == rows
+    with pytest.raises(ValueError, match="original meter only"):
+        simulation.write_week(tmp_path / "x", "small", 0, captures=True, meter="repaired")
+
+
 def test_unknown_profile_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown twin profile 'huge'"):
         simulation.label_counts("huge")

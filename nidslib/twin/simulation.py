@@ -710,7 +710,8 @@ def capture_name(name: str) -> str:
     return name.split(".pcap")[0] + ".pcap"
 
 
-def write_week(folder, profile: str = "small", seed: int = 0, captures=False) -> list[Path]:
+def write_week(folder, profile: str = "small", seed: int = 0, captures=False,
+               meter: str = "original") -> list[Path]:
     """Write the twin's eight MachineLearningCVE CSV files into ``folder``; return their paths.
 
     Chapter 1 (Data cleaning), section "The data: CICIDS2017 and its twin". Deterministic:
@@ -735,6 +736,12 @@ def write_week(folder, profile: str = "small", seed: int = 0, captures=False) ->
         The random seed.
     captures : bool or collection of str, default False
         Also write the captures: of every file (True), or of the files named.
+    meter : {"original", "repaired"}
+        Which meter writes the rows (:func:`simulate_file`). ``"repaired"`` writes the same
+        traffic as the corrected release's meter would, one row per connection, under the
+        same original labels: the week the chapters would have been taught on had the
+        published files been made by that meter (``benchmarks/headlines.py
+        --repaired-week``; chapter 6, section 6.3). No captures with it.
 
     Returns
     -------
@@ -744,10 +751,12 @@ def write_week(folder, profile: str = "small", seed: int = 0, captures=False) ->
     Raises
     ------
     ValueError
-        ``profile`` is unknown.
+        ``profile`` or ``meter`` is unknown, or captures are asked of the repaired meter.
     KeyError
         ``captures`` names a file that is not one of the week's.
     """
+    if meter != "original" and captures:
+        raise ValueError(f"captures are written for the original meter only, not {meter!r}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     names = [name for name, *_ in schema.WEEK_FILES]
@@ -758,7 +767,8 @@ def write_week(folder, profile: str = "small", seed: int = 0, captures=False) ->
     paths = []
     corrected = []
     for name, _day, frame in simulate_week(
-            profile, seed, captures={name: folder / capture_name(name) for name in wanted}):
+            profile, seed, meter,
+            captures={name: folder / capture_name(name) for name in wanted}):
         path = folder / name
         _to_csv_text(frame).to_csv(path, index=False, lineterminator="\r\n", encoding="cp1252")
         paths.append(path)
