@@ -20,6 +20,12 @@ the twin's week as the repaired meter writes it (``simulation.write_week(meter="
 the same traffic and labels, one row per connection), in ``_build/repaired-twin/executed/``.
 ``--execute-repaired`` builds that week and executes chapters 1 to 6 on it, in claims report
 mode (``tests/genuine_week.py``'s ``execute_chapters``).
+
+``--record`` also writes the numbers those executions glued (quotes of the full-profile run
+left out), one file per week, into
+``nidslib/recorded/`` (``genuine_week_values.csv``, ``repaired_meter_values.csv``; the format
+of ``full_profile_values.csv``): chapters 4 and 6 quote them through
+``reproducibility.recorded_value``.
 """
 
 from __future__ import annotations
@@ -116,12 +122,24 @@ def main() -> None:
     parser.add_argument("--execute-repaired", action="store_true",
                         help="first build the twin's week by the repaired meter and execute "
                              f"chapters 1-6 on it (into {REPAIRED_WEEK.relative_to(ROOT)})")
+    parser.add_argument("--record", action="store_true",
+                        help="write the glued numbers of both weeks into nidslib/recorded/")
     args = parser.parse_args()
     if args.execute_repaired:
         execute_repaired()
     executed = REPAIRED_WEEK / "executed"
     repaired = genuine_values(executed) if list(executed.glob("*.ipynb")) else None
-    result = table(genuine_values(args.genuine), repaired)
+    genuine = genuine_values(args.genuine)
+    if args.record:
+        for run, values in (("genuine-week", genuine), ("repaired-meter", repaired or {})):
+            # Numbers a chapter quotes from its full-profile run are not this week's.
+            frame = pd.DataFrame([(run, chapter, name, value)
+                                  for (chapter, name), value in sorted(values.items())
+                                  if not name.startswith("full_")],
+                                 columns=["run", "chapter", "name", "value"])
+            frame.to_csv(reproducibility.RECORDED / f"{run.replace('-', '_')}_values.csv",
+                         index=False)
+    result = table(genuine, repaired)
     print(result.to_markdown(index=False, floatfmt=".3f"))
 
 
