@@ -131,7 +131,10 @@ def main() -> None:
     repaired = genuine_values(executed) if list(executed.glob("*.ipynb")) else None
     genuine = genuine_values(args.genuine)
     if args.record:
-        for run, values in (("genuine-week", genuine), ("repaired-meter", repaired or {})):
+        # A week not executed keeps its recorded file: an empty one would leave the
+        # chapters' quotes NaN.
+        weeks = (("genuine-week", genuine), ("repaired-meter", repaired))
+        for run, values in ((run, values) for run, values in weeks if values):
             # Numbers a chapter quotes from its full-profile run are not this week's.
             frame = pd.DataFrame([(run, chapter, name, value)
                                   for (chapter, name), value in sorted(values.items())
